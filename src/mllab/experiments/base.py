@@ -1,0 +1,160 @@
+r"""The experiment contract: a claim, settings, ``run(settings, ctx) -> Result``, and a
+``judge`` that turns the measured metrics into a verdict.
+
+The verdict never comes from the experiment body: ``judge(metrics, settings)`` computes it
+from the numbers the run measured, and its source code is shown in the report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+VERDICTS = ("reproduced", "not reproduced", "inconclusive")
+
+
+class SettingsError(ValueError):
+    r"""A setting that does not exist, has the wrong type, or is out of range."""
+
+
+@dataclass
+class Settings:
+    r"""Base of every experiment's settings: a dataclass whose fields all have defaults.
+
+    Subclasses validate in :meth:`validate` with :func:`require`, and return the settings of
+    quick mode (under 30 s on 2 cores) from :meth:`quick`.
+    """
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        r"""Raise :class:`SettingsError` naming the field and its allowed range."""
+
+    @classmethod
+    def quick(cls) -> Settings:
+        r"""The settings of quick mode."""
+        return cls()
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def field_types(cls) -> dict[str, Any]:
+        hints = typing.get_type_hints(cls)
+        return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> Settings:
+        r"""Settings from JSON values (lists become tuples where the field is a tuple)."""
+        types_ = cls.field_types()
+        unknown = sorted(set(values) - set(types_))
+        if unknown:
+            raise SettingsError(f"unknown setting {unknown[0]!r}; valid settings: "
+                                f"{', '.join(types_)}")
+        converted = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        return cls(**converted)
+
+    def with_overrides(self, pairs: list[str]) -> Settings:
+        r"""Apply ``KEY=VALUE`` strings, parsing each value by the field's type."""
+        types_ = self.field_types()
+        values = self.to_dict()
+        for pair in pairs:
+            key, sep, text = pair.partition("=")
+            if not sep:
+                raise SettingsError(f"--set expects KEY=VALUE, got {pair!r}")
+            if key not in types_:
+                raise SettingsError(f"unknown setting {key!r}; valid settings: "
+                                    f"{', '.join(types_)}")
+            values[key] = parse_value(key, text, types_[key])
+        return type(self).from_dict(values)
+
+
+def require(ok: bool, name: str, allowed: str, value: Any) -> None:
+    r"""Raise :class:`SettingsError` ``"<name> must be <allowed>, got <value>"`` unless ok."""
+    if not ok:
+        raise SettingsError(f"setting {name} must be {allowed}, got {value!r}")
+
+
+def _parse_scalar(key: str, text: str, kind: type) -> Any:
+    if kind is bool:
+        lowered = text.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"setting {key} expects true or false, got {text!r}")
+    try:
+        return kind(text)
+    except ValueError:
+        raise SettingsError(f"setting {key} expects {kind.__name__}, got {text!r}") from None
+
+
+def parse_value(key: str, text: str, hint: Any) -> Any:
+    r"""Parse a ``--set`` value for a field of type int, float, bool, str, ``X | None`` or
+    ``tuple[X, ...]`` (comma-separated)."""
+    args = typing.get_args(hint)
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
+        if text.strip().lower() == "none":
+            return None
+        inner = next(a for a in args if a is not type(None))
+        return parse_value(key, text, inner)
+    if origin is tuple:
+        return tuple(_parse_scalar(key, part, args[0]) for part in text.split(",") if part)
+    return _parse_scalar(key, text, hint)
+
+
+@dataclass
+class Result:
+    r"""What an experiment's ``run`` returns. ``verdict`` and ``criterion`` are filled in by
+    the experiment's ``judge`` from ``metrics``."""
+
+    metrics: dict
+    tables: list[dict] = field(default_factory=list)
+    verdict: str | None = None
+    criterion: str | None = None
+
+
+def table(title: str, columns: list[str], rows: list[list]) -> dict:
+    r"""A table for the report: a title, column names and rows of values."""
+    return {"title": title, "columns": list(columns), "rows": [list(r) for r in rows]}
+
+
+Judge = Callable[[dict, Any], tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    r"""A registered experiment."""
+
+    name: str
+    lecture: str
+    claim: str
+    settings: type[Settings]
+    fn: Callable[..., Result]
+    judge: Judge
+
+    def verdict_code(self) -> str:
+        return inspect.getsource(self.judge)
+
+
+REGISTRY: dict[str, Experiment] = {}
+
+
+def experiment(*, name: str, lecture: str, claim: str, judge: Judge):
+    r"""Register ``run(s: SomeSettings, ctx: RunContext) -> Result`` as an experiment."""
+
+    def register(fn: Callable[..., Result]) -> Callable[..., Result]:
+        hint = typing.get_type_hints(fn)[next(iter(inspect.signature(fn).parameters))]
+        if name in REGISTRY:
+            raise ValueError(f"experiment {name!r} registered twice")
+        REGISTRY[name] = Experiment(name, lecture, claim, hint, fn, judge)
+        return fn
+
+    return register

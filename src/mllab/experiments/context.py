@@ -1,0 +1,169 @@
+r"""What an experiment sees while it runs: seeded generators, metric logging, figures, and
+trials that survive a kill.
+
+A run is re-executed from the top when resumed. Every trial is seeded from the run's seed
+and its own name, so its code does the same thing whether or not the trials before it ran
+in this process; a finished trial is not trained again (its final weights and history come
+from disk) and an unfinished one continues from its newest checkpoint. ``metrics.jsonl`` is
+rebuilt along the way, so it ends identical to that of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import Tensor, nn
+
+from mllab.train import FitResult, TrainConfig, Trainer, derive_seed, seed_everything
+from mllab.train.trainer import LossFn
+
+_TRIAL_NAME = re.compile(r"^[A-Za-z0-9_.=-]+$")
+
+
+def write_json(path: Path, value: dict) -> None:
+    r"""Write JSON atomically: a temporary file in the same folder, then a rename."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(value, indent=1, allow_nan=True))
+    os.replace(tmp, path)
+
+
+class RunContext:
+    r"""The services a run offers its experiment.
+
+    Attributes:
+        seed: the run's seed.
+        out: the run folder.
+        quick: whether this is quick mode.
+        progress: whether to show progress bars (only on a terminal).
+        checkpoint_seconds: least wall time between training checkpoints.
+    """
+
+    def __init__(self, out: Path, seed: int, *, quick: bool, progress: bool,
+                 checkpoint_seconds: float) -> None:
+        self.out, self.seed, self.quick = out, seed, quick
+        self.progress, self.checkpoint_seconds = progress, checkpoint_seconds
+        self.figures: list[dict] = []
+        self._trials: set[str] = set()
+        self._metrics = open(out / "metrics.jsonl", "w")  # rebuilt on every (re)start
+
+    def close(self) -> None:
+        self._metrics.close()
+
+    def generator(self, name: str) -> torch.Generator:
+        r"""A ``torch.Generator`` seeded from the run's seed and ``name``."""
+        return torch.Generator().manual_seed(derive_seed(self.seed, name))
+
+    def log(self, trial: str | None = None, **metrics) -> None:
+        r"""Append one line to ``metrics.jsonl``."""
+        self._metrics.write(json.dumps({"trial": trial, **metrics}) + "\n")
+        self._metrics.flush()
+
+    def save_figure(self, fig, name: str, caption: str) -> str:
+        r"""Save a matplotlib figure as ``<name>.png`` in the run folder and list it."""
+        from mllab.report import save_png
+
+        file = f"{name}.png"
+        save_png(fig, self.out / file)
+        self.figures.append({"file": file, "caption": caption})
+        return file
+
+    def trial(self, name: str) -> Trial:
+        r"""A named unit of work; use as ``with ctx.trial("1-day") as t: ...``."""
+        if not _TRIAL_NAME.match(name) or name in self._trials:
+            raise ValueError(f"trial name {name!r} is invalid or used twice")
+        self._trials.add(name)
+        return Trial(self, name)
+
+
+class Trial:
+    r"""One model trained (or one result computed) inside a run.
+
+    On entry the global RNGs are seeded from the run's seed and the trial's name. ``fit``
+    trains with checkpoints in ``trials/<name>/checkpoints`` or, if the trial finished before,
+    loads its final weights and history. ``record`` stores JSON values with the trial.
+    """
+
+    def __init__(self, ctx: RunContext, name: str) -> None:
+        self.ctx, self.name = ctx, name
+        self.dir = ctx.out / "trials" / name
+        self._file = self.dir / "trial.json"
+        self.stored: dict | None = json.loads(self._file.read_text()) if self._file.exists() \
+            else None
+        self._fit: dict | None = None
+        self._records: dict = {}
+
+    @property
+    def done(self) -> bool:
+        r"""Whether this trial finished in an earlier process."""
+        return self.stored is not None
+
+    def __enter__(self) -> Trial:
+        seed_everything(derive_seed(self.ctx.seed, self.name))
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None and not self.done:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            write_json(self._file, {"fit": self._fit, "records": self._records})
+
+    def record(self, key: str, compute: Callable[[], object]) -> object:
+        r"""``compute()`` once; a finished trial returns the stored value instead."""
+        if self.done:
+            return self.stored["records"][key]
+        value = compute()
+        self._records[key] = value
+        return value
+
+    def fit(
+        self,
+        model: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        loss_fn: LossFn,
+        train: tuple[Tensor, Tensor],
+        valid: tuple[Tensor, Tensor] | None,
+        config: TrainConfig,
+        *,
+        scheduler=None,
+        fingerprint: dict | None = None,
+        extra_metrics: Callable[[nn.Module], dict] | None = None,
+    ) -> FitResult:
+        r"""Train ``model`` (or restore it, if this trial finished before); see :class:`Trainer`.
+
+        ``fingerprint`` (for example the experiment's settings) must match for a checkpoint
+        to be resumed.
+        """
+        if self._fit is not None:
+            raise RuntimeError(f"trial {self.name!r} already called fit")
+        weights = self.dir / "model.safetensors"
+
+        def log(line: dict) -> None:
+            self.ctx.log(trial=self.name, **line)
+
+        if self.done:
+            model.load_state_dict(load_file(weights))
+            self._fit = self.stored["fit"]
+            for line in self._fit["history"]:
+                log(line)
+        else:
+            config = dataclasses.replace(config, checkpoint_seconds=self.ctx.checkpoint_seconds)
+            trainer = Trainer(
+                model, optimizer, loss_fn, config,
+                generator=self.ctx.generator(f"{self.name}/batches"), scheduler=scheduler,
+                checkpoint_dir=self.dir / "checkpoints", fingerprint=fingerprint,
+                on_log=log, extra_metrics=extra_metrics, progress=self.ctx.progress)
+            result = trainer.fit(train, valid)
+            self.dir.mkdir(parents=True, exist_ok=True)
+            tmp = weights.with_name("model.safetensors.tmp")
+            save_file({k: v.detach().contiguous() for k, v in model.state_dict().items()}, tmp)
+            os.replace(tmp, weights)
+            self._fit = vars(result)
+        # Whatever ran above, the code after fit starts from the same RNG state.
+        seed_everything(derive_seed(self.ctx.seed, self.name + "/after-fit"))
+        return FitResult(**self._fit)

@@ -1,0 +1,110 @@
+r"""A deep network (multilayer perceptron) with dropout, the end of Lecture 1.
+
+The course repeats the sigmoid/ReLU layer: the activations :math:`a^{(l)}` of one layer are the
+inputs of the next,
+
+.. math::
+    a^{(0)} = x, \qquad
+    a^{(l)} = \mathrm{dropout}\big(\phi(b^{(l)} + W^{(l)} a^{(l-1)})\big),\ l = 1, \dots, L,
+    \qquad y = b^{(L+1)} + W^{(L+1)} a^{(L)}
+
+with :math:`L` = ``depth`` hidden layers of ``width`` units, activation :math:`\phi` (ReLU,
+sigmoid or tanh) and dropout with drop probability :math:`p` in training mode only. With
+``depth=0`` it is the linear model; with ``depth=1`` the sum of sigmoids / ReLUs.
+
+Differences from the course: dropout is the PyTorch "inverted" kind, which scales the kept units
+by :math:`1/(1-p)` during training so that evaluation needs no rescaling. When
+``out_features == 1`` the output is squeezed to ``(B,)`` for regression; otherwise the network
+returns ``(B, out_features)`` logits for :func:`mllab.losses.cross_entropy`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import Tensor, nn
+
+__all__ = ["ACTIVATIONS", "MLP", "MLPConfig"]
+
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+}
+r"""Activation :math:`\phi` by name."""
+
+
+def _check_int(name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+@dataclass
+class MLPConfig:
+    r"""Shape of an :class:`MLP`."""
+
+    in_features: int
+    r"""Number of input features :math:`C`; an integer >= 1."""
+
+    out_features: int = 1
+    r"""Number of outputs; 1 gives a ``(B,)`` regression output, more give ``(B, out)`` logits."""
+
+    depth: int = 1
+    r"""Number of hidden layers :math:`L`; an integer >= 0 (0 is the linear model)."""
+
+    width: int = 32
+    r"""Units per hidden layer; an integer >= 1."""
+
+    activation: str = "relu"
+    r"""Hidden-layer activation :math:`\phi`: ``"relu"``, ``"sigmoid"`` or ``"tanh"``."""
+
+    dropout: float = 0.0
+    r"""Drop probability :math:`p` after each hidden activation, in ``[0, 1)``; 0 disables it."""
+
+    def __post_init__(self) -> None:
+        _check_int("in_features", self.in_features, 1)
+        _check_int("out_features", self.out_features, 1)
+        _check_int("depth", self.depth, 0)
+        _check_int("width", self.width, 1)
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"
+            )
+        if (
+            isinstance(self.dropout, bool)
+            or not isinstance(self.dropout, int | float)
+            or not 0.0 <= self.dropout < 1.0
+        ):
+            raise ValueError(f"dropout must be a float in [0, 1), got {self.dropout!r}")
+
+
+class MLP(nn.Module):
+    r"""``depth`` hidden layers (Linear, activation, Dropout if :math:`p > 0`), then a Linear.
+
+    Args:
+        config: the network's shape.
+
+    Shapes:
+        input ``(B, C)``; output ``(B,)`` when ``out_features == 1``, else ``(B, out_features)``.
+    """
+
+    def __init__(self, config: MLPConfig) -> None:
+        super().__init__()
+        self.config = config
+        layers: list[nn.Module] = []
+        n_in = config.in_features
+        for _ in range(config.depth):
+            layers.append(nn.Linear(n_in, config.width))  # b^(l) + W^(l) a^(l-1)
+            layers.append(ACTIVATIONS[config.activation]())  # φ
+            if config.dropout > 0:
+                layers.append(nn.Dropout(config.dropout))
+            n_in = config.width
+        layers.append(nn.Linear(n_in, config.out_features))  # y = b + W a^(L)
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x: Tensor) -> Tensor:
+        r"""Map a batch ``x`` of shape ``(B, C)`` through the hidden layers to the output."""
+        y = self.layers(x)  # (B, out_features)
+        if self.config.out_features == 1:
+            y = y.squeeze(-1)  # (B,)
+        return y
