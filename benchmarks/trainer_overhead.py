@@ -1,0 +1,196 @@
+r"""Epoch time of :class:`mllab.train.Trainer` against a hand-written PyTorch loop.
+
+Both loops do the same work on the same data, side by side in one process: an
+:class:`mllab.nn.MLP` on scikit-learn's digits (``load_dataset("digits", seed=0)``), loss
+:func:`mllab.losses.cross_entropy`, ``torch.optim.SGD(lr=0.05, momentum=0.9)``, mini-batches
+cut from one ``torch.randperm(n, generator=g)`` per epoch, ``x[idx]`` / ``y[idx]``, zero_grad,
+backward, step, the epoch's mean training loss accumulated with one sync per batch, and a
+validation pass (eval mode, no_grad) at the end of every epoch.
+
+What only the Trainer does, and is therefore part of the measured overhead: the NaN/inf guard
+per step (one ``torch._foreach_norm`` over the gradients and a sync), ``model.train()`` per
+step, the ``+ 0.0`` weight penalty added to the loss, saving/restoring the shuffling
+generator's state once per epoch, and its bookkeeping (history dicts, disabled tqdm bar).
+
+Method: warm up both, then alternate them over ``--repeats`` repeats of ``--epochs`` epochs
+(the order flips every repeat), take each repeat's mean epoch time and report the median
+over repeats. The last line is ``ratio trainer/hand-written: <median Trainer / median hand>``;
+below 1 means the Trainer is faster.
+
+Usage::
+
+    python benchmarks/trainer_overhead.py [--threads 1] [--batch-size 32] [--width 256]
+                                          [--repeats 7] [--epochs 3] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import gc
+import statistics
+import time
+
+import torch
+from torch import Tensor, nn
+
+from mllab.data import load_dataset
+from mllab.losses import cross_entropy
+from mllab.nn import MLP, MLPConfig
+from mllab.train import TrainConfig, Trainer
+
+Data = tuple[Tensor, Tensor]
+LR, MOMENTUM, SEED = 0.05, 0.9, 0
+
+
+def make_optimizer(model: nn.Module) -> torch.optim.Optimizer:
+    r"""The optimizer both loops use."""
+    return torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+
+
+def hand_loop(model: nn.Module, optimizer: torch.optim.Optimizer, train: Data, valid: Data,
+              epochs: int, batch_size: int, generator: torch.Generator
+              ) -> list[tuple[float, float]]:
+    r"""Plain PyTorch training; returns ``(train_loss, valid_loss)`` per epoch."""
+    x, y = train
+    x_valid, y_valid = valid
+    n = len(x)
+    history = []
+    for _ in range(epochs):
+        model.train()
+        order = torch.randperm(n, generator=generator)  # (n,)
+        loss_sum, count = 0.0, 0
+        for idx in torch.split(order, batch_size):
+            loss = cross_entropy(model(x[idx]), y[idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.item() * len(idx)
+            count += len(idx)
+        model.eval()
+        with torch.no_grad():
+            valid_loss = cross_entropy(model(x_valid), y_valid).item()
+        history.append((loss_sum / count, valid_loss))
+    return history
+
+
+def trainer_loop(model: nn.Module, optimizer: torch.optim.Optimizer, train: Data, valid: Data,
+                 epochs: int, batch_size: int, generator: torch.Generator
+                 ) -> list[tuple[float, float]]:
+    r"""The same training through :class:`Trainer`; returns ``(train_loss, valid_loss)``."""
+    config = TrainConfig(epochs=epochs, batch_size=batch_size)
+    trainer = Trainer(model, optimizer, cross_entropy, config, generator=generator)
+    result = trainer.fit(train, valid)
+    return [(line["train_loss"], line["valid_loss"]) for line in result.history]
+
+
+LOOPS = {"trainer": trainer_loop, "hand": hand_loop}
+
+
+def run_loop(name: str, init: nn.Module, train: Data, valid: Data, epochs: int,
+             batch_size: int) -> tuple[float, nn.Module, list[tuple[float, float]]]:
+    r"""Train a fresh copy of ``init`` with loop ``name``; return (seconds, model, history).
+
+    The copy, its optimizer and the generator are made before the clock starts.
+    """
+    model = copy.deepcopy(init)
+    optimizer = make_optimizer(model)
+    generator = torch.Generator().manual_seed(SEED)
+    gc.collect()
+    start = time.perf_counter()
+    history = LOOPS[name](model, optimizer, train, valid, epochs, batch_size, generator)
+    seconds = time.perf_counter() - start
+    return seconds, model, history
+
+
+def same_weights(init: nn.Module, train: Data, valid: Data, epochs: int,
+                 batch_size: int) -> tuple[bool, float, bool]:
+    r"""Train both loops from the same weights and seed; compare weights and losses.
+
+    Returns (weights equal within float tolerance, max abs weight difference, losses match).
+    Both loops issue the same floating-point operations in the same order (the Trainer's
+    ``+ 0.0`` penalty and its NaN guard do not change any value), so the difference is
+    expected to be exactly 0.
+    """
+    _, model_t, hist_t = run_loop("trainer", init, train, valid, epochs, batch_size)
+    _, model_h, hist_h = run_loop("hand", init, train, valid, epochs, batch_size)
+    diffs = [(p_t - p_h).abs().max().item()
+             for p_t, p_h in zip(model_t.parameters(), model_h.parameters(), strict=True)]
+    close = all(torch.allclose(p_t, p_h, rtol=1e-6, atol=1e-7)
+                for p_t, p_h in zip(model_t.parameters(), model_h.parameters(), strict=True))
+    # The Trainer's valid loss is ``item() * N / N``, hence isclose rather than ==.
+    losses = all(abs(a - b) <= 1e-6 * max(1.0, abs(b))
+                 for line_t, line_h in zip(hist_t, hist_h, strict=True)
+                 for a, b in zip(line_t, line_h, strict=True))
+    return close, max(diffs), losses
+
+
+def time_loops(init: nn.Module, train: Data, valid: Data, epochs: int, batch_size: int,
+               repeats: int) -> dict[str, list[float]]:
+    r"""Seconds per epoch of each loop, one value per repeat; the order flips every repeat."""
+    per_epoch: dict[str, list[float]] = {"trainer": [], "hand": []}
+    for r in range(repeats):
+        order = ("trainer", "hand") if r % 2 == 0 else ("hand", "trainer")
+        for name in order:
+            seconds, _, _ = run_loop(name, init, train, valid, epochs, batch_size)
+            per_epoch[name].append(seconds / epochs)
+    return per_epoch
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--width", type=int, default=256, help="hidden units per layer")
+    parser.add_argument("--depth", type=int, default=2, help="hidden layers")
+    parser.add_argument("--repeats", type=int, default=7, help="timed repeats per loop")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per timed repeat")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2 repeats of 1 epoch")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeats, args.epochs = 2, 1
+    for name in ("threads", "batch_size", "width", "repeats", "epochs"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1")
+    if args.depth < 0:
+        parser.error("--depth must be >= 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    data = load_dataset("digits", seed=SEED)
+    train, valid = (data.x_train, data.y_train), (data.x_valid, data.y_valid)
+    torch.manual_seed(SEED)
+    init = MLP(MLPConfig(in_features=data.num_features, out_features=data.num_classes,
+                         depth=args.depth, width=args.width))
+    n_params = sum(p.numel() for p in init.parameters())
+    steps = -(-len(train[0]) // args.batch_size)
+    print(f"threads: {torch.get_num_threads()}   torch {torch.__version__}")
+    print(f"data: digits, {len(train[0])} train / {len(valid[0])} valid, "
+          f"{data.num_features} features, {data.num_classes} classes")
+    print(f"model: MLP depth={args.depth} width={args.width}, {n_params:,} parameters")
+    print(f"batch size: {args.batch_size} ({steps} steps/epoch)   "
+          f"epochs per repeat: {args.epochs}   repeats: {args.repeats}")
+
+    ok, max_diff, losses_ok = same_weights(init, train, valid, 1 if args.quick else 2,
+                                           args.batch_size)
+    print(f"same weights: {ok}")
+    print(f"  max |w_trainer - w_hand| = {max_diff:.3g}; same losses: {losses_ok}")
+
+    time_loops(init, train, valid, 1, args.batch_size, repeats=1 if args.quick else 2)  # warm-up
+    per_epoch = time_loops(init, train, valid, args.epochs, args.batch_size, args.repeats)
+    medians = {name: statistics.median(times) for name, times in per_epoch.items()}
+    for name, label in (("trainer", "Trainer"), ("hand", "hand-written")):
+        times_ms = [1e3 * t for t in per_epoch[name]]
+        print(f"{label:>12}: median {1e3 * medians[name]:8.2f} ms/epoch   "
+              f"(min {min(times_ms):.2f}, max {max(times_ms):.2f}; "
+              f"{1e3 * medians[name] / steps:.3f} ms/step)")
+    paired = [t / h for t, h in zip(per_epoch["trainer"], per_epoch["hand"], strict=True)]
+    print(f"per-repeat ratios: {' '.join(f'{r:.3f}' for r in paired)}")
+    print(f"ratio trainer/hand-written: {medians['trainer'] / medians['hand']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""The Trainer: gradient descent as defined, penalties, guards, early stopping, exact resume."""
+
+import math
+
+import pytest
+import torch
+
+from mllab.losses import mse
+from mllab.nn import MLP, LinearModel, MLPConfig
+from mllab.train import (
+    NonFiniteLossError,
+    TrainConfig,
+    Trainer,
+    TrainingInterrupted,
+    latest_checkpoint,
+    weight_penalty,
+)
+from mllab.train.stop import graceful_stop, request_stop
+
+
+def _data(n=40, c=3, seed=0, dtype=torch.float64):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, c, generator=g, dtype=dtype)
+    y = x @ torch.tensor([1.0, -2.0, 0.5], dtype=dtype)[:c] + 0.3 \
+        + 0.1 * torch.randn(n, generator=g, dtype=dtype)
+    return x, y
+
+
+def _trainer(model, config, **kw):
+    opt = kw.pop("optimizer", None) or torch.optim.SGD(model.parameters(), lr=0.1)
+    return Trainer(model, opt, mse, config, generator=torch.Generator().manual_seed(1), **kw)
+
+
+def test_full_batch_gd_matches_hand_computation_and_closed_form():
+    x, y = _data()
+    model = LinearModel(3).double()
+    with torch.no_grad():
+        model.linear.weight.zero_()
+        model.linear.bias.zero_()
+    w, b = torch.zeros(3, dtype=torch.float64), torch.zeros((), dtype=torch.float64)
+    eta = 0.1
+    for _ in range(5):  # θ ← θ − η ∇L by hand, L = mean (b + w·x − y)²
+        r = b + x @ w - y
+        w, b = w - eta * 2 * x.T @ r / len(x), b - eta * 2 * r.mean()
+    _trainer(model, TrainConfig(epochs=5)).fit((x, y))
+    torch.testing.assert_close(model.linear.weight[0].detach(), w, rtol=0, atol=1e-12)
+    torch.testing.assert_close(model.linear.bias[0].detach(), b, rtol=0, atol=1e-12)
+    fit = _trainer(model, TrainConfig(epochs=3000)).fit((x, y))
+    a = torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype)], 1)
+    theta = torch.linalg.lstsq(a, y.unsqueeze(1)).solution.squeeze(1)
+    torch.testing.assert_close(model.linear.weight[0].detach(), theta[:3], atol=1e-8, rtol=0)
+    assert fit.steps == 3000
+
+
+@pytest.mark.parametrize(("batch_size", "steps_per_epoch"), [(None, 1), (1, 40), (16, 3),
+                                                              (100, 1)])
+def test_updates_per_epoch(batch_size, steps_per_epoch):
+    x, y = _data()
+    fit = _trainer(LinearModel(3).double(), TrainConfig(epochs=2, batch_size=batch_size)).fit(
+        (x, y), (x, y))
+    assert fit.steps == 2 * steps_per_epoch
+    assert [h["epoch"] for h in fit.history] == [1, 2]
+    assert all("valid_loss" in h for h in fit.history)
+
+
+def test_l1_l2_penalise_weights_not_biases():
+    torch.manual_seed(0)
+    model = MLP(MLPConfig(in_features=3, depth=1, width=4)).double()
+    weights = [p for n, p in model.named_parameters() if n.endswith("weight")]
+    expected = 0.1 * sum(w.abs().sum() for w in weights) + 0.2 * sum(w.square().sum()
+                                                                      for w in weights)
+    torch.testing.assert_close(weight_penalty(model, 0.1, 0.2), expected)
+    x, y = _data()
+    plain, penalised = MLP(MLPConfig(in_features=3, depth=1, width=4)).double(), None
+    penalised = MLP(MLPConfig(in_features=3, depth=1, width=4)).double()
+    penalised.load_state_dict(plain.state_dict())
+    cfg = dict(epochs=1)
+    _trainer(plain, TrainConfig(**cfg)).fit((x, y))
+    _trainer(penalised, TrainConfig(**cfg, l2=0.5)).fit((x, y))
+    # One step differs by η·2λw on weights only, biases identical.
+    for (name, p), q in zip(plain.named_parameters(), penalised.parameters(), strict=True):
+        if name.endswith("bias"):
+            torch.testing.assert_close(p, q)
+        else:
+            assert not torch.allclose(p, q)
+
+
+def test_gradient_clipping_bounds_the_step():
+    x, y = _data()
+    y = y * 1000
+    model = LinearModel(3).double()
+    before = torch.cat([p.detach().flatten().clone() for p in model.parameters()])
+    _trainer(model, TrainConfig(epochs=1, clip_grad_norm=0.5)).fit((x, y))
+    after = torch.cat([p.detach().flatten() for p in model.parameters()])
+    assert (after - before).norm().item() == pytest.approx(0.1 * 0.5, rel=1e-9)
+
+
+def test_non_finite_guard_stops_before_the_step(tmp_path):
+    x, y = _data()
+    model = LinearModel(3).double()
+    opt = torch.optim.SGD(model.parameters(), lr=1e3)  # diverges
+    trainer = _trainer(model, TrainConfig(epochs=500, checkpoint_seconds=0), optimizer=opt,
+                       checkpoint_dir=tmp_path)
+    with pytest.raises(NonFiniteLossError, match=r"non-finite \w+ at step \d+ \(epoch \d+\)"):
+        trainer.fit((x, y))
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    ck = latest_checkpoint(tmp_path)
+    assert all(torch.isfinite(t).all() for t in ck.model.values())
+
+
+def test_early_stopping_restores_the_best_weights():
+    x, y = _data(n=30, c=3)
+    xv, yv = _data(n=30, c=3, seed=5)
+    yv = yv + 5 * torch.randn(30, generator=torch.Generator().manual_seed(9), dtype=yv.dtype)
+    torch.manual_seed(0)
+    model = MLP(MLPConfig(in_features=3, depth=2, width=64)).double()
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    trainer = _trainer(model, TrainConfig(epochs=2000, patience=10), optimizer=opt)
+    fit = trainer.fit((x, y), (xv, yv))
+    assert fit.stopped_early and len(fit.history) < 2000
+    best = min(h["valid_loss"] for h in fit.history)
+    assert fit.history[fit.best_epoch - 1]["valid_loss"] == best
+    assert trainer.evaluate(xv, yv) == pytest.approx(best, rel=1e-12)
+    assert len(fit.history) == fit.best_epoch + 10
+
+
+def _resume_setup(tmp_path, *, stop_at: int | None):
+    """Dropout + Adam + StepLR + mini-batches: every piece of state resume must carry."""
+    torch.manual_seed(0)
+    x, y = _data(n=50, dtype=torch.float32)
+    model = MLP(MLPConfig(in_features=3, depth=2, width=16, dropout=0.3))
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    calls = {"n": 0}
+
+    def loss_fn(pred, target):
+        calls["n"] += 1
+        if stop_at is not None and calls["n"] == stop_at:
+            request_stop()
+        return mse(pred, target)
+
+    trainer = Trainer(model, opt, loss_fn, TrainConfig(epochs=6, batch_size=8),
+                      generator=torch.Generator().manual_seed(3), scheduler=sched,
+                      checkpoint_dir=tmp_path, fingerprint={"case": 1})
+    return trainer, (x, y)
+
+
+@pytest.mark.parametrize("stop_at", [3, 7, 14, 40])  # mid-epoch and at an epoch's end
+def test_interrupt_then_resume_is_bitwise_identical(tmp_path, stop_at):
+    reference, data = _resume_setup(tmp_path / "ref", stop_at=None)
+    ref_fit = reference.fit(data, data)
+    with graceful_stop():
+        trainer, data = _resume_setup(tmp_path / "run", stop_at=stop_at)
+        with pytest.raises(TrainingInterrupted):
+            trainer.fit(data, data)
+    torch.manual_seed(12345)  # a fresh process would not share the global RNG state
+    trainer, data = _resume_setup(tmp_path / "run", stop_at=None)
+    fit = trainer.fit(data, data)
+    for a, b in zip(reference.model.state_dict().values(),
+                    trainer.model.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    assert fit.history == ref_fit.history
+    assert fit.steps == ref_fit.steps == 6 * 7
+    assert not math.isnan(fit.history[-1]["train_loss"])
+
+
+def test_config_validation_names_the_field():
+    with pytest.raises(ValueError, match="epochs must be >= 1, got 0"):
+        TrainConfig(epochs=0)
+    with pytest.raises(ValueError, match="scheduler_interval"):
+        TrainConfig(scheduler_interval="batch")
