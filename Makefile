@@ -7,7 +7,6 @@ BIN := $(VENV)/bin
 
 $(BIN)/mllab: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(BIN)/mllab
 
@@ -17,6 +16,7 @@ run: setup
 	$(BIN)/mllab run regression-linear
 
 test: setup
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 lint: setup

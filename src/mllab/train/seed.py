@@ -38,22 +38,14 @@ def set_threads(threads: int | None) -> int:
     return torch.get_num_threads()
 
 
-def _bytes_to_text(t: torch.Tensor) -> str:
+def bytes_to_text(t: torch.Tensor) -> str:
+    r"""A uint8 tensor (an RNG state) as base64 text."""
     return base64.b64encode(t.numpy().tobytes()).decode("ascii")
 
 
-def _text_to_bytes(s: str) -> torch.Tensor:
+def text_to_bytes(s: str) -> torch.Tensor:
+    r"""Inverse of :func:`bytes_to_text`."""
     return torch.frombuffer(bytearray(base64.b64decode(s)), dtype=torch.uint8)
-
-
-def generator_state(generator: torch.Generator) -> str:
-    r"""A ``torch.Generator``'s state as JSON-safe text."""
-    return _bytes_to_text(generator.get_state())
-
-
-def set_generator_state(generator: torch.Generator, state: str) -> None:
-    r"""Restore a state written by :func:`generator_state`."""
-    generator.set_state(_text_to_bytes(state))
 
 
 def rng_states() -> dict:
@@ -61,7 +53,7 @@ def rng_states() -> dict:
     version, internal, gauss = random.getstate()
     name, keys, pos, has_gauss, cached = np.random.get_state()
     return {
-        "torch": _bytes_to_text(torch.get_rng_state()),
+        "torch": bytes_to_text(torch.get_rng_state()),
         "python": [version, list(internal), gauss],
         "numpy": [name, keys.tolist(), int(pos), int(has_gauss), float(cached)],
     }
@@ -69,7 +61,7 @@ def rng_states() -> dict:
 
 def set_rng_states(states: dict) -> None:
     r"""Restore the global RNG states written by :func:`rng_states`."""
-    torch.set_rng_state(_text_to_bytes(states["torch"]))
+    torch.set_rng_state(text_to_bytes(states["torch"]))
     version, internal, gauss = states["python"]
     random.setstate((version, tuple(internal), gauss))
     name, keys, pos, has_gauss, cached = states["numpy"]

@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from mllab.data.batching import batch_indices
 from mllab.train.checkpoint import check_fingerprint, latest_checkpoint, save_checkpoint
-from mllab.train.seed import generator_state, rng_states, set_generator_state, set_rng_states
+from mllab.train.seed import bytes_to_text, rng_states, set_rng_states, text_to_bytes
 from mllab.train.stop import stop_requested
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
@@ -151,6 +151,11 @@ class Trainer:
         self.extra_metrics = extra_metrics
         self.progress = progress
         self.params = [p for p in model.parameters() if p.requires_grad]
+        groups: dict[tuple, list[nn.Parameter]] = {}
+        for p in self.params:
+            groups.setdefault((p.device, p.dtype), []).append(p)
+        self._guard_groups = [(ps, torch.zeros(1, device=d), torch.ones(1, device=d))
+                              for (d, _), ps in groups.items()]  # NaN/inf guard: params, flag, 1
 
     # ----------------------------------------------------------------- evaluation
     @torch.no_grad()
@@ -169,7 +174,7 @@ class Trainer:
             return
         state = {
             "step": s["step"], "epoch": s["epoch"], "position": s["position"],
-            "generator_at_epoch_start": s["generator_at_epoch_start"],
+            "generator_at_epoch_start": bytes_to_text(s["generator_at_epoch_start"]),
             "epoch_loss_sum": s["epoch_loss_sum"], "epoch_count": s["epoch_count"],
             "history": s["history"], "best_valid": s["best_valid"],
             "best_epoch": s["best_epoch"], "bad_epochs": s["bad_epochs"],
@@ -182,7 +187,7 @@ class Trainer:
 
     def _fresh_state(self) -> dict:
         return {"step": 0, "epoch": 0, "position": 0,
-                "generator_at_epoch_start": generator_state(self.generator),
+                "generator_at_epoch_start": self.generator.get_state(),
                 "epoch_loss_sum": 0.0, "epoch_count": 0, "history": [],
                 "best_valid": math.inf, "best_epoch": None, "bad_epochs": 0,
                 "best_weights": None}
@@ -198,34 +203,45 @@ class Trainer:
         if self.scheduler is not None:
             self.scheduler.load_state_dict(s["scheduler"])
         set_rng_states(s["rng"])
+        s["generator_at_epoch_start"] = text_to_bytes(s["generator_at_epoch_start"])
+        self.generator.set_state(s["generator_at_epoch_start"])
         s["best_weights"] = checkpoint.best
         for line in s["history"]:
             self.on_log(line)
         return s
 
     # ----------------------------------------------------------------- the loop
-    def _penalty(self) -> Tensor | float:
-        c = self.config
-        return weight_penalty(self.model, c.l1, c.l2) if (c.l1 or c.l2) else 0.0
+    def _gradients_finite(self) -> bool:
+        r"""Whether every gradient is finite: one fused pass per (device, dtype), the kernel
+        ``torch.amp.GradScaler`` uses, with scale 1 so the gradients stay as they are."""
+        found = 0.0
+        for params, flag, one in self._guard_groups:
+            flag.zero_()
+            grads = [p.grad for p in params if p.grad is not None]
+            torch._amp_foreach_non_finite_check_and_unscale_(grads, flag, one)
+            found += flag.item()
+        return found == 0.0
 
     def _step(self, xb: Tensor, yb: Tensor, step: int, epoch: int) -> float:
-        r"""One update on one batch; return the batch's data loss."""
-        self.model.train()
+        r"""One update on one batch (the model is in training mode); return the data loss."""
         loss = self.loss_fn(self.model(xb), yb)
         self.optimizer.zero_grad(set_to_none=True)
-        (loss + self._penalty()).backward()
-        grads = [p.grad for p in self.params if p.grad is not None]
-        g_max = torch.stack(torch._foreach_norm(grads)).max() if grads else loss.new_zeros(())
-        loss_value, g_value = torch.stack([loss.detach(), g_max.to(loss.dtype)]).tolist()
-        if not (math.isfinite(loss_value) and math.isfinite(g_value)):
-            what = "loss" if not math.isfinite(loss_value) else "gradient"
+        c = self.config
+        if c.l1 or c.l2:
+            (loss + weight_penalty(self.model, c.l1, c.l2)).backward()
+        else:
+            loss.backward()
+        loss_value = loss.item()
+        finite_loss = math.isfinite(loss_value)
+        if not (finite_loss and self._gradients_finite()):
             raise NonFiniteLossError(
-                f"non-finite {what} at step {step + 1} (epoch {epoch + 1}): training stopped "
-                f"before the optimizer step; weights are those after step {step}")
-        if self.config.clip_grad_norm is not None:
-            nn.utils.clip_grad_norm_(self.params, self.config.clip_grad_norm)
+                f"non-finite {'gradient' if finite_loss else 'loss'} at step {step + 1} "
+                f"(epoch {epoch + 1}): training stopped before the optimizer step; weights "
+                f"are those after step {step}")
+        if c.clip_grad_norm is not None:
+            nn.utils.clip_grad_norm_(self.params, c.clip_grad_norm)
         self.optimizer.step()
-        if self.scheduler is not None and self.config.scheduler_interval == "step":
+        if self.scheduler is not None and c.scheduler_interval == "step":
             self.scheduler.step()
         return loss_value
 
@@ -248,7 +264,7 @@ class Trainer:
                 self.scheduler.step()
         s["epoch"] += 1
         s["position"], s["epoch_loss_sum"], s["epoch_count"] = 0, 0.0, 0
-        s["generator_at_epoch_start"] = generator_state(self.generator)
+        s["generator_at_epoch_start"] = self.generator.get_state()
         if self.config.patience is None or valid_loss is None:
             return False
         if valid_loss < s["best_valid"]:
@@ -277,8 +293,8 @@ class Trainer:
                    leave=False, unit="step")
         last_save = time.monotonic()
         while s["epoch"] < c.epochs and not stopped_early:
-            set_generator_state(self.generator, s["generator_at_epoch_start"])
             batches = batch_indices(n, batch_size, generator=self.generator)
+            self.model.train()  # evaluate() at each epoch's end switches to eval mode
             for i in range(s["position"], len(batches)):
                 idx = batches[i]
                 loss = self._step(x[idx], y[idx], s["step"], s["epoch"])
