@@ -1,6 +1,5 @@
 """Checkpoints: atomic layout, round trip, and refusal of anything that cannot be trusted."""
 
-import json
 import os
 import pickle
 import subprocess
