@@ -21,7 +21,14 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
-from mllab.train import FitResult, TrainConfig, Trainer, derive_seed, seed_everything
+from mllab.train import (
+    FitResult,
+    NonFiniteLossError,
+    TrainConfig,
+    Trainer,
+    derive_seed,
+    seed_everything,
+)
 from mllab.train.trainer import LossFn
 
 _TRIAL_NAME = re.compile(r"^[A-Za-z0-9_.=-]+$")
@@ -87,7 +94,9 @@ class Trial:
 
     On entry the global RNGs are seeded from the run's seed and the trial's name. ``fit``
     trains with checkpoints in ``trials/<name>/checkpoints`` or, if the trial finished before,
-    loads its final weights and history. ``record`` stores JSON values with the trial.
+    loads its final weights and history. A fit that diverged (``NonFiniteLossError``, caught
+    by the experiment inside the ``with`` block) is stored too and raises again on resume.
+    ``record`` stores JSON values with the trial.
     """
 
     def __init__(self, ctx: RunContext, name: str) -> None:
@@ -97,6 +106,7 @@ class Trial:
         self.stored: dict | None = json.loads(self._file.read_text()) if self._file.exists() \
             else None
         self._fit: dict | None = None
+        self._error: str | None = None
         self._records: dict = {}
 
     @property
@@ -111,7 +121,8 @@ class Trial:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None and not self.done:
             self.dir.mkdir(parents=True, exist_ok=True)
-            write_json(self._file, {"fit": self._fit, "records": self._records})
+            write_json(self._file, {"fit": self._fit, "error": self._error,
+                                    "records": self._records})
 
     def record(self, key: str, compute: Callable[[], object]) -> object:
         r"""``compute()`` once; a finished trial returns the stored value instead."""
@@ -139,13 +150,16 @@ class Trial:
         ``fingerprint`` (for example the experiment's settings) must match for a checkpoint
         to be resumed.
         """
-        if self._fit is not None:
+        if self._fit is not None or self._error is not None:
             raise RuntimeError(f"trial {self.name!r} already called fit")
         weights = self.dir / "model.safetensors"
 
         def log(line: dict) -> None:
             self.ctx.log(trial=self.name, **line)
 
+        if self.done and self.stored.get("error"):
+            self._error = self.stored["error"]
+            raise NonFiniteLossError(self._error)
         if self.done:
             model.load_state_dict(load_file(weights))
             self._fit = self.stored["fit"]
@@ -158,7 +172,11 @@ class Trial:
                 generator=self.ctx.generator(f"{self.name}/batches"), scheduler=scheduler,
                 checkpoint_dir=self.dir / "checkpoints", fingerprint=fingerprint,
                 on_log=log, extra_metrics=extra_metrics, progress=self.ctx.progress)
-            result = trainer.fit(train, valid)
+            try:
+                result = trainer.fit(train, valid)
+            except NonFiniteLossError as e:  # a diverged trial is a result too
+                self._error = str(e)
+                raise
             self.dir.mkdir(parents=True, exist_ok=True)
             tmp = weights.with_name("model.safetensors.tmp")
             save_file({k: v.detach().contiguous() for k, v in model.state_dict().items()}, tmp)

@@ -6,7 +6,7 @@ import importlib
 
 from mllab.experiments.base import REGISTRY, Experiment
 
-LECTURE_MODULES = ("regression",)
+LECTURE_MODULES = ("regression", "classification", "cnn", "normalization")
 """Modules of ``mllab.experiments``, one per lecture, in course order."""
 
 

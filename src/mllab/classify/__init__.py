@@ -1,0 +1,36 @@
+r"""The Classification lectures: probabilistic generative model, logistic and softmax regression.
+
+- :class:`GaussianGenerativeClassifier`: Gaussian class densities fitted by maximum likelihood,
+  Bayes' rule for :math:`P(C_k \mid x)`; separate, shared or diagonal covariances;
+- :func:`two_class_linear`: the shared-covariance posterior as :math:`\sigma(w^\top x + b)`;
+- :func:`logistic_gradient` and :class:`LogisticRegression`: the lecture's hand gradient
+  :math:`-\sum_n (\hat y^n - f(x^n))\, x_i^n` and gradient descent with it;
+- :func:`softmax_regression_gradient` and :class:`SoftmaxRegression`: :math:`K` classes.
+"""
+
+from mllab.classify.generative import (
+    COVARIANCES,
+    GaussianGenerativeClassifier,
+    class_statistics,
+    diagonal_gaussian_log_density,
+    gaussian_log_density,
+    two_class_linear,
+)
+from mllab.classify.gradient_descent_config import GradientDescentConfig
+from mllab.classify.logistic import LogisticRegression, logistic_gradient, logistic_loss
+from mllab.classify.softmax_regression import SoftmaxRegression, softmax_regression_gradient
+
+__all__ = [
+    "COVARIANCES",
+    "GaussianGenerativeClassifier",
+    "GradientDescentConfig",
+    "LogisticRegression",
+    "SoftmaxRegression",
+    "class_statistics",
+    "diagonal_gaussian_log_density",
+    "gaussian_log_density",
+    "logistic_gradient",
+    "logistic_loss",
+    "softmax_regression_gradient",
+    "two_class_linear",
+]

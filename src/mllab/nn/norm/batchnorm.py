@@ -1,0 +1,255 @@
+r"""Batch normalization, from the "Batch normalization" lecture.
+
+Ioffe & Szegedy, "Batch Normalization: Accelerating Deep Network Training by Reducing Internal
+Covariate Shift", arXiv:1502.03167.
+
+Feature normalization (:class:`mllab.data.Standardizer`) makes every input feature comparable
+in scale; batch normalization does the same to the features :math:`z` *inside* the network,
+with statistics of the current batch. For each feature (channel) :math:`c`, over the
+:math:`N` values it takes in the batch (:math:`N = B` for ``(B, C)`` input, over the batch and
+the pixels, :math:`N = B H W`, for ``(B, C, H, W)`` images):
+
+.. math::
+    \mu_c = \frac{1}{N}\sum_{n} z_{nc}, \qquad
+    \sigma_c^2 = \frac{1}{N}\sum_{n} (z_{nc} - \mu_c)^2, \qquad
+    \tilde{z}_{nc} = \frac{z_{nc} - \mu_c}{\sqrt{\sigma_c^2 + \epsilon}}, \qquad
+    \hat{z}_{nc} = \gamma_c \tilde{z}_{nc} + \beta_c
+
+with learnable :math:`\gamma = \mathbf{1}` and :math:`\beta = \mathbf{0}` at initialization
+(element-wise products, not matrix products). Every output then depends on every example of
+the batch. At test time a batch may hold a single example, so training also keeps moving
+averages of the statistics,
+
+.. math::
+    \bar{\mu} \leftarrow (1 - p)\,\bar{\mu} + p\,\mu, \qquad
+    \bar{\sigma}^2 \leftarrow (1 - p)\,\bar{\sigma}^2 + p\,\frac{N}{N-1}\sigma^2,
+
+and evaluation normalizes with :math:`\bar{\mu}, \bar{\sigma}^2` instead of the batch's.
+
+Differences from the course: the lecture writes :math:`\tilde{z} = (z - \mu)/\sigma` and leaves
+the details open; here they are PyTorch's (``torch.nn.BatchNorm1d`` / ``BatchNorm2d``), so the
+two are interchangeable:
+
+- :math:`\epsilon = 10^{-5}` is added to the variance *inside* the square root;
+- the batch is normalized with the *biased* variance (divide by :math:`N`), but the running
+  variance is updated with the *unbiased* one (factor :math:`N/(N-1)`), so training needs
+  :math:`N \ge 2` values per channel;
+- :math:`p` = 0.1 is PyTorch's ``momentum``; PyTorch's ``momentum=None`` (a cumulative average)
+  is not offered;
+- :math:`\bar{\mu}` starts at 0 and :math:`\bar{\sigma}^2` at 1.
+
+Names match ``nn.BatchNorm*``'s state dict except for the affine parameters, see
+:data:`TORCH_PARAMETER_NAMES` (``gamma`` ↔ ``weight``, ``beta`` ↔ ``bias``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+__all__ = ["TORCH_PARAMETER_NAMES", "BatchNorm", "batch_norm_reference"]
+
+TORCH_PARAMETER_NAMES: dict[str, str] = {"gamma": "weight", "beta": "bias"}
+r"""mllab's names of the affine parameters → PyTorch's (``nn.BatchNorm*``, ``nn.LayerNorm``).
+
+Every other entry of the state dict (``running_mean``, ``running_var``,
+``num_batches_tracked``) has the same name in both. To copy a :class:`BatchNorm` ``bn`` into an
+``nn.BatchNorm2d`` ``tbn`` and back::
+
+    tbn.load_state_dict({TORCH_PARAMETER_NAMES.get(k, k): v for k, v in bn.state_dict().items()})
+    to_mllab = {v: k for k, v in TORCH_PARAMETER_NAMES.items()}
+    bn.load_state_dict({to_mllab.get(k, k): v for k, v in tbn.state_dict().items()})
+"""
+
+
+def _check_p(p: float) -> None:
+    if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 < p <= 1.0:
+        raise ValueError(f"p (the running-statistics momentum) must be in (0, 1], got {p!r}")
+
+
+def _check_eps(eps: float) -> None:
+    if (
+        isinstance(eps, bool)
+        or not isinstance(eps, int | float)
+        or not (eps > 0.0 and math.isfinite(eps))
+    ):
+        raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
+
+
+def _check_input(z: Tensor, num_features: int) -> None:
+    if z.ndim < 2 or z.shape[1] != num_features:
+        raise ValueError(
+            f"z must have shape (B, C) or (B, C, H, W) with C = {num_features} features, "
+            f"got {tuple(z.shape)}"
+        )
+
+
+def batch_norm_reference(
+    z: Tensor,
+    gamma: Tensor,
+    beta: Tensor,
+    running_mean: Tensor,
+    running_var: Tensor,
+    *,
+    training: bool,
+    p: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    r"""Batch normalization written from the lecture with plain tensor operations.
+
+    Training mode normalizes with the batch's statistics and updates the running ones in place:
+
+    .. math::
+        \tilde{z} = \frac{z - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad
+        \hat{z} = \gamma \odot \tilde{z} + \beta, \qquad
+        \bar{\mu} \leftarrow (1-p)\bar{\mu} + p\mu, \qquad
+        \bar{\sigma}^2 \leftarrow (1-p)\bar{\sigma}^2 + p\tfrac{N}{N-1}\sigma^2
+
+    with :math:`\mu, \sigma^2` (biased) per channel over dims (0,) of ``(B, C)`` input or
+    (0, 2, 3) of ``(B, C, H, W)`` input (in general every dim but 1). Evaluation mode uses
+    :math:`\bar{\mu}, \bar{\sigma}^2` in place of :math:`\mu, \sigma^2` and changes nothing.
+    Equals ``F.batch_norm(z, running_mean, running_var, gamma, beta, training, p, eps)``.
+
+    Args:
+        z: Features, shape ``(B, C)`` or ``(B, C, H, W)``.
+        gamma: Scale :math:`\gamma`, shape ``(C,)``.
+        beta: Shift :math:`\beta`, shape ``(C,)``.
+        running_mean: :math:`\bar{\mu}`, shape ``(C,)``; updated in place when training.
+        running_var: :math:`\bar{\sigma}^2`, shape ``(C,)``; updated in place when training.
+        training: Use (and track) the batch's statistics; otherwise the running ones.
+        p: Momentum of the running statistics, in (0, 1].
+        eps: :math:`\epsilon > 0`, added to the variance inside the square root.
+
+    Returns:
+        :math:`\hat{z}`, the same shape as ``z``.
+
+    Raises:
+        ValueError: for ``p`` or ``eps`` out of range, a ``z`` whose dim 1 is not ``C``, or
+            training with a single value per channel.
+    """
+    _check_p(p)
+    _check_eps(eps)
+    C = running_mean.shape[0]
+    _check_input(z, C)
+    shape = (1, C) + (1,) * (z.ndim - 2)  # (1, C) or (1, C, 1, 1): broadcasts over B, H, W
+    if training:
+        dims = (0, *range(2, z.ndim))  # (0,) or (0, 2, 3): every dim but the channel
+        N = z.numel() // C  # values per channel: B or B·H·W
+        if N < 2:
+            raise ValueError(
+                f"training needs more than 1 value per channel, got z of shape {tuple(z.shape)}"
+            )
+        mu = z.mean(dim=dims)  # (C,)
+        sigma2 = z.var(dim=dims, correction=0)  # (C,)  biased: 1/N Σ (z − μ)²
+        with torch.no_grad():
+            running_mean.mul_(1 - p).add_(p * mu)  # μ̄ ← (1 − p) μ̄ + p μ
+            running_var.mul_(1 - p).add_(p * sigma2 * N / (N - 1))  # unbiased σ² here
+    else:
+        mu, sigma2 = running_mean, running_var  # (C,), (C,)  μ̄, σ̄²
+    z_tilde = (z - mu.view(shape)) / torch.sqrt(sigma2.view(shape) + eps)  # (z − μ)/√(σ² + ε)
+    return gamma.view(shape) * z_tilde + beta.view(shape)  # ẑ = γ ⊙ z̃ + β
+
+
+class BatchNorm(nn.Module):
+    r"""Batch normalization :math:`\hat{z} = \gamma \odot (z - \mu)/\sqrt{\sigma^2+\epsilon}+\beta`.
+
+    One module for ``(B, C)`` features (like ``nn.BatchNorm1d``) and ``(B, C, H, W)`` images
+    (like ``nn.BatchNorm2d``, one :math:`\mu, \sigma^2, \gamma, \beta` per channel). By default
+    ``forward`` calls the fused ``F.batch_norm``; ``reference=True`` calls
+    :func:`batch_norm_reference` instead, for teaching. Both give the same outputs, gradients and
+    running statistics.
+
+    ``train()`` mode normalizes with the batch's statistics and updates the running ones;
+    ``eval()`` mode normalizes with the running statistics, so an example's output does not
+    depend on the rest of its batch.
+
+    State dict (PyTorch's names in brackets, see :data:`TORCH_PARAMETER_NAMES`): parameters
+    ``gamma`` (``weight``), ones, and ``beta`` (``bias``), zeros, shape ``(C,)``; buffers
+    ``running_mean`` (zeros), ``running_var`` (ones), shape ``(C,)``, and
+    ``num_batches_tracked``, a 0-dim int64 count of training batches. ``p`` is ``momentum``.
+
+    Args:
+        num_features: Number of features (channels) :math:`C`, an integer >= 1.
+        p: Momentum of the running statistics, in (0, 1].
+        eps: :math:`\epsilon > 0`, added to the variance inside the square root.
+        reference: Use the lecture's :func:`batch_norm_reference` instead of ``F.batch_norm``.
+        device: Device of the parameters and buffers.
+        dtype: Floating-point dtype of the parameters and running statistics.
+
+    Shapes:
+        input ``(B, C)`` or ``(B, C, H, W)``; output the same shape.
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        *,
+        p: float = 0.1,
+        eps: float = 1e-5,
+        reference: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
+            raise ValueError(f"num_features must be an integer >= 1, got {num_features!r}")
+        _check_p(p)
+        _check_eps(eps)
+        self.num_features = num_features
+        self.p = p
+        self.eps = eps
+        self.reference = reference
+        factory = {"device": device, "dtype": dtype}
+        self.gamma = nn.Parameter(torch.ones(num_features, **factory))  # (C,)
+        self.beta = nn.Parameter(torch.zeros(num_features, **factory))  # (C,)
+        self.register_buffer("running_mean", torch.zeros(num_features, **factory))  # (C,)  μ̄
+        self.register_buffer("running_var", torch.ones(num_features, **factory))  # (C,)  σ̄²
+        self.register_buffer(
+            "num_batches_tracked", torch.tensor(0, dtype=torch.long, device=device)
+        )
+
+    def reset_running_stats(self) -> None:
+        r"""Set :math:`\bar{\mu} = 0`, :math:`\bar{\sigma}^2 = 1` and the batch count to 0."""
+        self.running_mean.zero_()
+        self.running_var.fill_(1.0)
+        self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        r"""Reset the running statistics and set :math:`\gamma = 1`, :math:`\beta = 0`."""
+        self.reset_running_stats()
+        with torch.no_grad():
+            self.gamma.fill_(1.0)
+            self.beta.zero_()
+
+    def forward(self, z: Tensor) -> Tensor:
+        r"""Normalize ``z`` of shape ``(B, C)`` or ``(B, C, H, W)``; :math:`\hat{z}`, same shape."""
+        _check_input(z, self.num_features)
+        if self.training:
+            self.num_batches_tracked.add_(1)
+        if self.reference:
+            return batch_norm_reference(
+                z,
+                self.gamma,
+                self.beta,
+                self.running_mean,
+                self.running_var,
+                training=self.training,
+                p=self.p,
+                eps=self.eps,
+            )
+        return F.batch_norm(
+            z,
+            self.running_mean,
+            self.running_var,
+            self.gamma,
+            self.beta,
+            self.training,
+            self.p,
+            self.eps,
+        )
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, p={self.p}, eps={self.eps}, reference={self.reference}"
