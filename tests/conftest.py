@@ -19,3 +19,12 @@ def run_mllab(*args: str, cwd: Path | None = None, env: dict | None = None,
 @pytest.fixture
 def mllab():
     return run_mllab
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread():
+    """Tests use one torch thread, as mllab runs do by default: on a shared 2-core machine a
+    second thread makes tiny ops stall (see mllab.experiments.runner.default_threads)."""
+    import torch
+
+    torch.set_num_threads(1)

@@ -100,3 +100,10 @@ def test_report_rerenders_from_result_json(mllab, tmp_path):
     assert f">{verdict}<" in (out / "report.html").read_text()
     shutil.rmtree(out / "trials")  # the report needs only result.json and figures
     assert mllab("report", str(out)).returncode == 0
+
+
+def test_bad_thread_count_is_one_line(mllab, tmp_path):
+    done = mllab("run", "regression-sigmoids", *FAST, "--out", str(tmp_path / "r"),
+                 env={"MLLAB_THREADS": "zero"})
+    _one_line_error(done, "MLLAB_THREADS must be an integer >= 1")
+    assert not (tmp_path / "r").exists()

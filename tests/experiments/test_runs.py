@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ def test_quick_mode_writes_a_valid_run(mllab, tmp_path, name):
     for figure in result["figures"]:
         assert (out / figure["file"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     html = (out / "report.html").read_text()
-    assert result["verdict"] in html and result["claim"] in html
+    assert result["verdict"] in html and escape(result["claim"]) in html
     assert html.count("data:image/png;base64,") == len(result["figures"])
     lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert lines and all("trial" in x for x in lines)

@@ -154,6 +154,8 @@ def generative_vs_discriminative(s: GenerativeSettings, ctx: RunContext) -> Resu
         with ctx.trial(name) as t:
             metrics[name] = t.record("curves", lambda n=name: _learning_curves(ctx, n, s))
         acc = metrics[name]["test_accuracy"]
+        for i, n in enumerate(metrics[name]["sizes"]):
+            ctx.log(trial=name, n=n, **{f"test_accuracy_{m}": acc[m][i] for m in acc})
         rows = [[n, *(acc[m][i] for m in acc)] for i, n in enumerate(metrics[name]["sizes"])]
         tables.append(table(f"{name}: test accuracy by training-set size (mean of "
                             f"{s.repeats} subsets)", ["n", *acc], rows))

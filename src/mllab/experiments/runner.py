@@ -33,6 +33,19 @@ def versions() -> dict:
             "python": platform.python_version()}
 
 
+def default_threads() -> int:
+    r"""Threads for a new run: ``MLLAB_THREADS`` if set, else 1.
+
+    The course's models are small, so one thread costs little, and it keeps a run free of the
+    stalls torch's thread pool suffers when other processes share the cores (tenfold and
+    worse on 2 cores). The count is recorded, and a resumed run uses it again.
+    """
+    text = os.environ.get("MLLAB_THREADS", "1")
+    if not text.isdigit() or int(text) < 1:
+        raise RunError(f"MLLAB_THREADS must be an integer >= 1, got {text!r}")
+    return int(text)
+
+
 def default_run_dir(name: str, seed: int, root: Path = Path("runs")) -> Path:
     r"""``runs/NAME/<UTC timestamp>-s<seed>/`` (a suffix keeps it unique)."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -61,6 +74,7 @@ def read_result(run_dir: Path) -> dict:
 def start_run(exp: Experiment, settings: Settings, *, seed: int, quick: bool,
               out: Path | None = None) -> dict:
     r"""Run ``exp`` into a new folder (``out`` or the default) and return its result."""
+    threads = default_threads()
     run_dir = out if out is not None else default_run_dir(exp.name, seed)
     if run_dir.exists() and any(run_dir.iterdir()):
         raise RunError(f"output folder {run_dir} is not empty; choose another --out "
@@ -70,7 +84,7 @@ def start_run(exp: Experiment, settings: Settings, *, seed: int, quick: bool,
         "experiment": exp.name, "lecture": exp.lecture, "claim": exp.claim,
         "verdict": None, "criterion": None, "verdict_code": exp.verdict_code(),
         "metrics": {}, "tables": [], "figures": [], "settings": settings.to_dict(),
-        "seed": seed, "quick": quick, "threads": torch.get_num_threads(),
+        "seed": seed, "quick": quick, "threads": threads,
         "versions": versions(), "duration_s": 0.0, "status": "running",
     }
     write_json(run_dir / "result.json", header)
@@ -84,7 +98,6 @@ def resume_run(run_dir: Path) -> dict:
         return header
     exp = get_experiment(header["experiment"])
     settings = exp.settings.from_dict(header["settings"])
-    set_threads(header["threads"])
     return _execute(exp, settings, run_dir, header)
 
 
