@@ -6,7 +6,10 @@ import importlib
 
 from mllab.experiments.base import REGISTRY, Experiment
 
-LECTURE_MODULES = ("regression", "classification", "cnn", "normalization")
+LECTURE_MODULES = (
+    "regression", "critical_points", "batch_momentum", "adaptive_lr", "training_strategy",
+    "learning_theory", "classification", "cnn", "normalization",
+)
 """Modules of ``mllab.experiments``, one per lecture, in course order."""
 
 

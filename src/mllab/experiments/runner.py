@@ -121,10 +121,12 @@ def _execute(exp: Experiment, settings: Settings, run_dir: Path, header: dict) -
         result.update(status="failed", error=f"{type(e).__name__}: {e}")
         raise
     else:
-        verdict, criterion = exp.judge(outcome.metrics, settings)
-        if verdict not in VERDICTS:
-            raise ValueError(f"judge of {exp.name} returned {verdict!r}, not one of {VERDICTS}")
-        result.update(verdict=verdict, criterion=criterion, metrics=outcome.metrics,
+        outcome.verdict, outcome.criterion = exp.judge(outcome.metrics, settings)
+        if outcome.verdict not in VERDICTS:
+            raise ValueError(f"judge of {exp.name} returned {outcome.verdict!r}, not one of "
+                             f"{VERDICTS}")
+        result.update(verdict=outcome.verdict, criterion=outcome.criterion,
+                      metrics=outcome.metrics,
                       tables=outcome.tables, figures=ctx.figures, status="complete")
         return result
     finally:

@@ -1,0 +1,1 @@
+r"""Experiments of this lecture (being written)."""
