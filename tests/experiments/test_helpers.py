@@ -54,3 +54,13 @@ def test_diverged_trial_is_stored_and_raises_again_without_training(tmp_path):
     again, calls = attempt(RunContext(tmp_path, 0, quick=True, progress=False,
                                       checkpoint_seconds=5.0))
     assert again == first and calls == 0
+
+
+def test_compare_separates_signal_from_noise():
+    from mllab.experiments.cnn import compare
+
+    assert compare([0.9, 0.91, 0.92], [0.8, 0.81, 0.82])[0] == "held"
+    assert compare([0.8, 0.81, 0.82], [0.9, 0.91, 0.92])[0] == "contradicted"
+    assert compare([0.90, 0.95, 0.85], [0.91, 0.86, 0.93])[0] == "within noise"
+    outcome, diff, se = compare([0.9], [0.8])
+    assert outcome == "held" and diff == pytest.approx(0.1) and se == 0.0

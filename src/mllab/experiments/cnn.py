@@ -40,7 +40,7 @@ class CNNSettings(Settings):
     """Mini-batch size (>= 1)."""
     lr: float = 1e-3
     """Adam's learning rate (> 0)."""
-    repeats: int = 3
+    repeats: int = 5
     """Random initialisations of every network; accuracies are averaged (>= 1)."""
 
     def validate(self) -> None:
@@ -73,20 +73,47 @@ def _models(s: CNNSettings) -> dict:
     }
 
 
+def compare(a: list[float], b: list[float]) -> tuple[str, float, float]:
+    r"""Is mean(a) above mean(b)? ``"held"`` if by more than two standard errors of the
+    difference, ``"contradicted"`` if below by more than that, else ``"within noise"``.
+
+    .. math:: \mathrm{se} = \sqrt{s_a^2/n_a + s_b^2/n_b}
+
+    (with one run per side the standard error is 0 and the plain comparison decides).
+    """
+    def mean_var(v: list[float]) -> tuple[float, float]:
+        m = sum(v) / len(v)
+        return m, (sum((x - m) ** 2 for x in v) / (len(v) - 1) if len(v) > 1 else 0.0)
+
+    (ma, va), (mb, vb) = mean_var(a), mean_var(b)
+    diff, se = ma - mb, (va / len(a) + vb / len(b)) ** 0.5
+    if diff > 2 * se:
+        return "held", diff, se
+    return ("contradicted" if diff < -2 * se else "within noise"), diff, se
+
+
 def judge_cnn(m: dict, s: CNNSettings) -> tuple[str, str]:
-    acc, params = m["test_accuracy"], m["parameters"]
+    runs, params = m["test_accuracy_runs"], m["parameters"]
     small_enough = params["cnn"] <= params["fully-connected"]
-    cnn_wins = acc["cnn"] > acc["fully-connected"]
-    shifts_help = acc["cnn-shifted-data"] > acc["cnn"]
-    held = small_enough and cnn_wins and shifts_help
-    return ("reproduced" if held else "not reproduced"), (
-        f"test accuracy (mean of {s.repeats}): CNN {acc['cnn']:.4f} with {params['cnn']} "
-        f"parameters {'>' if cnn_wins else '<='} fully connected "
-        f"{acc['fully-connected']:.4f} with {params['fully-connected']} parameters "
-        f"({'' if small_enough else 'NOT '}fewer parameters); CNN trained on shifted copies "
-        f"{acc['cnn-shifted-data']:.4f} {'>' if shifts_help else '<='} without "
-        f"{acc['cnn']:.4f}; without pooling {acc['cnn-no-pooling']:.4f} "
-        f"({params['cnn-no-pooling']} parameters, for information)")
+    checks = {"CNN beats fully connected": compare(runs["cnn"], runs["fully-connected"]),
+              "shifted copies help the CNN": compare(runs["cnn-shifted-data"], runs["cnn"])}
+    outcomes = [c[0] for c in checks.values()]
+    if small_enough and all(o == "held" for o in outcomes):
+        verdict = "reproduced"
+    elif not small_enough or "contradicted" in outcomes:
+        verdict = "not reproduced"
+    else:
+        verdict = "inconclusive"
+    parts = [f"{name}: {o} (difference {d:+.4f}, 2·se {2 * se:.4f})"
+             for name, (o, d, se) in checks.items()]
+    acc = m["test_accuracy"]
+    return verdict, (
+        f"mean test accuracy over {s.repeats} runs: CNN {acc['cnn']:.4f} "
+        f"({params['cnn']} parameters, {'' if small_enough else 'NOT '}at most the fully "
+        f"connected network's {params['fully-connected']}), fully connected "
+        f"{acc['fully-connected']:.4f}, CNN on shifted copies {acc['cnn-shifted-data']:.4f}, "
+        f"CNN without pooling {acc['cnn-no-pooling']:.4f} ({params['cnn-no-pooling']} "
+        f"parameters, for information); " + "; ".join(parts))
 
 
 @experiment(name="cnn-vs-fc", lecture=LECTURE, judge=judge_cnn,
