@@ -1,1 +1,514 @@
-r"""Experiments of this lecture (being written)."""
+r"""Lecture "Critical points" (when the gradient is small: local minimum and saddle point).
+
+- ``critical-points``: the lecture's empirical study. Many small networks are trained for a
+  while, then driven to a point where the gradient vanishes by minimizing the gradient norm
+  :math:`\lVert \nabla L \rVert^2` itself; there the exact Hessian's eigenvalues give the
+  *minimum ratio* (share of positive eigenvalues). The lecture reports that such points are
+  rarely true local minima (ratio 1) and that points with a higher ratio have a lower loss
+  (Dauphin et al. 2014, arXiv:1406.2572, made the same observation with the index, the share
+  of negative eigenvalues). It also shows, on the network :math:`y = w_2 w_1 x` at
+  :math:`w_1 = w_2 = 0`, that gradient descent cannot leave a saddle point while a step along
+  the eigenvector of a negative eigenvalue lowers the loss.
+
+Data: scikit-learn's diabetes regression data (standardized inputs, target standardized with
+the training split's mean and standard deviation), training split only: the points studied are
+critical points of the training loss.
+
+Differences from the course: the lecture's networks and data are not given; here each network
+is a 1-hidden-layer tanh MLP, 37 parameters by default (10 inputs, 3 hidden units). The
+gradient norm is minimized with Levenberg–Marquardt (Gauss–Newton on the residual
+:math:`g(\theta)`, whose Jacobian is the exact Hessian) rather than a first-order method, which
+would need far more steps to reach a small gradient; searches that stall at a minimum of
+:math:`\lVert g \rVert` above ``grad_tol`` are counted but not studied. In floating point
+"zero gradient" and "positive eigenvalue" need tolerances (``grad_tol``, ``eig_tol``);
+eigenvalues within :math:`\pm`\ ``eig_tol`` are neither positive nor negative. Because such
+near-zero eigenvalues alone would keep the ratio below 1, the verdict asks the stricter
+question: how many points have *no* eigenvalue below :math:`-`\ ``eig_tol``, i.e. could
+still be (degenerate) local minima.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from mllab.analysis import (
+    classify_critical_point,
+    escape_direction,
+    escape_step,
+    flat_params,
+    gradient_and_hessian,
+    model_loss_fn,
+    set_flat_params,
+)
+from mllab.data import load_dataset
+from mllab.experiments.base import Result, Settings, experiment, require, table
+from mllab.experiments.context import RunContext
+from mllab.losses import mse
+from mllab.nn import MLP, MLPConfig
+from mllab.train import TrainConfig
+
+LECTURE = "Critical points"
+
+
+# --------------------------------------------------------------------- pure helpers
+class ChainNetwork(nn.Module):
+    r"""The lecture's 1-1-1 network without biases or activation: :math:`y = w_2 w_1 x`.
+
+    With the one example :math:`(x, \hat y) = (1, 1)` and MSE,
+    :math:`L = (1 - w_1 w_2)^2`; at :math:`w_1 = w_2 = 0` the gradient is zero and
+    :math:`H = \begin{pmatrix} 0 & -2 \\ -2 & 0 \end{pmatrix}` has eigenvalues :math:`\pm 2`:
+    a saddle point.
+
+    Shapes: input ``(B, 1)``, output ``(B,)``.
+    """
+
+    def __init__(self, w1: float = 0.0, w2: float = 0.0) -> None:
+        super().__init__()
+        self.w1 = nn.Parameter(torch.tensor(w1, dtype=torch.float64))
+        self.w2 = nn.Parameter(torch.tensor(w2, dtype=torch.float64))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.w2 * self.w1 * x[:, 0]  # (B,)
+
+
+def minimize_gradient_norm(f: Callable[[Tensor], Tensor], theta: Tensor, *, steps: int,
+                           mu: float = 1e-3, stop_tol: float = 1e-12, stall_window: int = 25,
+                           stall_factor: float = 0.99) -> tuple[Tensor, list[int]]:
+    r"""Move each row of ``theta`` to a critical point of ``f`` by minimizing
+    :math:`\tfrac12\lVert g(\theta)\rVert^2`, :math:`g = \nabla f`.
+
+    Levenberg–Marquardt on the residual :math:`g(\theta)`, whose Jacobian is the Hessian
+    :math:`H`: linearizing :math:`g(\theta + \delta) \approx g + H\delta`,
+
+    .. math:: \delta = -(H^2 + \mu I)^{-1} H g
+
+    (:math:`H^\top H = H^2` as :math:`H` is symmetric). A step that lowers :math:`\lVert g
+    \rVert` is taken and :math:`\mu \leftarrow \mu/3`; otherwise it is refused and
+    :math:`\mu \leftarrow 4\mu`. It converges to a zero of :math:`g` of any kind (minimum,
+    saddle point, maximum) near the start, or stalls at a local minimum of
+    :math:`\lVert g \rVert` that is no critical point.
+
+    All rows are searched at once (``torch.func.vmap``), each with its own :math:`\mu`. A row
+    stops after ``steps`` proposals, when :math:`\lVert g \rVert \le` ``stop_tol``, when
+    :math:`\mu > 10^{12}`, or when :math:`\lVert g \rVert` fell by less than the factor
+    ``stall_factor`` over its last ``stall_window`` proposals.
+
+    Args:
+        f: the loss as a function of a ``(P,)`` parameter vector.
+        theta: starting points, ``(M, P)``.
+
+    Returns:
+        The final points ``(M, P)`` and the number of proposals each row made.
+    """
+    grad_f = torch.func.grad(f)
+    batched_grad = torch.func.vmap(grad_f)
+    batched_hessian = torch.func.vmap(torch.func.jacfwd(grad_f))
+    theta = theta.clone()
+    M, P = theta.shape
+    g, H = batched_grad(theta), batched_hessian(theta)  # (M, P), (M, P, P)
+    norm = torch.linalg.vector_norm(g, dim=1)  # (M,)
+    mu_ = torch.full((M,), mu, dtype=theta.dtype)
+    eye = torch.eye(P, dtype=theta.dtype)
+    history = [norm.clone()]
+    used = [0] * M
+    active = torch.ones(M, dtype=torch.bool)
+    for step in range(1, steps + 1):
+        i = torch.nonzero(active).squeeze(1)  # rows still searching
+        if len(i) == 0:
+            break
+        Hi, gi = H[i], g[i]
+        A = Hi @ Hi + mu_[i, None, None] * eye  # (m, P, P)  H² + μI
+        delta = torch.linalg.solve(A, (Hi @ gi[..., None]))[..., 0]  # (m, P)
+        candidate = theta[i] - delta
+        g_new = batched_grad(candidate)  # (m, P)
+        better = torch.linalg.vector_norm(g_new, dim=1) < norm[i]  # (m,)
+        j = i[better]
+        theta[j], g[j] = candidate[better], g_new[better]
+        norm[j] = torch.linalg.vector_norm(g[j], dim=1)
+        if len(j):
+            H[j] = batched_hessian(theta[j])
+        mu_[i] = torch.where(better, (mu_[i] / 3).clamp_min(1e-15), mu_[i] * 4)
+        history.append(norm.clone())
+        for r in i.tolist():
+            used[r] = step
+        stalled = (norm > stall_factor * history[-1 - stall_window]) if step >= stall_window \
+            else torch.zeros(M, dtype=torch.bool)
+        active &= (norm > stop_tol) & (mu_ <= 1e12) & ~stalled
+    return theta, used
+
+
+def average_ranks(v: Tensor) -> Tensor:
+    r"""Ranks 1..n of the entries of ``v`` (``(n,)``); tied entries share their mean rank."""
+    order = torch.argsort(v, stable=True)
+    ranks = torch.empty(len(v), dtype=torch.float64)
+    ranks[order] = torch.arange(1, len(v) + 1, dtype=torch.float64)
+    _, group, counts = torch.unique(v, return_inverse=True, return_counts=True)
+    sums = torch.zeros(len(counts), dtype=torch.float64).index_add_(0, group, ranks)
+    return (sums / counts)[group]  # (n,)
+
+
+def spearman(a: Tensor, b: Tensor, *, permutations: int, generator: torch.Generator
+             ) -> tuple[float, float]:
+    r"""Spearman's rank correlation of ``a`` and ``b`` and its two-sided permutation p-value.
+
+    .. math:: \rho = \frac{\sum_i (r_i - \bar r)(s_i - \bar s)}
+        {\sqrt{\sum_i (r_i - \bar r)^2 \sum_i (s_i - \bar s)^2}}
+
+    with :math:`r, s` the average ranks of ``a`` and ``b``. The p-value is the share of
+    random relabellings (``permutations`` of them, and the observed one) whose
+    :math:`|\rho|` reaches the observed :math:`|\rho|`. ``nan`` if either is constant.
+    """
+    r = average_ranks(a.double())
+    s = average_ranks(b.double())
+    r, s = r - r.mean(), s - s.mean()
+    scale = float(r.norm() * s.norm())
+    if scale == 0.0:
+        return math.nan, math.nan
+    rho = float(r @ s) / scale
+    perms = torch.argsort(torch.rand(permutations, len(s), generator=generator), dim=1)
+    null = (s[perms] @ r) / scale  # (permutations,)
+    hits = int((null.abs() >= abs(rho) - 1e-12).sum())
+    return rho, (hits + 1) / (permutations + 1)
+
+
+def pretraining_steps(n: int, least: int, most: int, generator: torch.Generator) -> list[int]:
+    r"""``n`` numbers of pretraining steps, log-uniform on
+    :math:`[\text{least}, \text{most}]`: :math:`k = \mathrm{round}(\text{least}\,
+    (\text{most}/\text{least})^u)`, :math:`u \sim \mathcal U(0, 1)`."""
+    u = torch.rand(n, generator=generator, dtype=torch.float64)  # (n,)
+    return [min(most, max(least, round(least * (most / least) ** v))) for v in u.tolist()]
+
+
+# --------------------------------------------------------------------- critical-points
+@dataclass
+class CriticalPointSettings(Settings):
+    networks: int = 100
+    """Networks trained and driven to a critical point (>= 3)."""
+    width: int = 3
+    """Hidden tanh units; the network has 12·width + 1 parameters (>= 1)."""
+    min_pretrain_steps: int = 10
+    """Fewest full-batch Adam steps before the gradient-norm search (>= 1)."""
+    max_pretrain_steps: int = 1000
+    """Most pretraining steps; each network's count is drawn log-uniformly from
+    [min_pretrain_steps, max_pretrain_steps], so that the networks stop at different stages."""
+    pretrain_lr: float = 0.01
+    """Adam's learning rate while pretraining (> 0)."""
+    search_steps: int = 400
+    """Most Levenberg–Marquardt proposals when minimizing ||g||² (>= 1)."""
+    grad_tol: float = 1e-4
+    """A point is kept as critical when ||g|| < grad_tol (> 0)."""
+    eig_tol: float = 1e-4
+    """Eigenvalues within ±eig_tol count as zero: neither positive nor negative (>= 0)."""
+    rare_share: float = 0.1
+    """"Rarely": below this share of the kept points have no eigenvalue < -eig_tol
+    (in (0, 1))."""
+    alpha: float = 0.05
+    """Significance level of the rank correlation between minimum ratio and loss (in (0, 1))."""
+    permutations: int = 10000
+    """Random relabellings for the correlation's p-value (>= 100)."""
+    min_points: int = 8
+    """Fewer kept points than this make the study inconclusive (>= 3)."""
+    demo_steps: int = 100
+    """Gradient-descent steps of the saddle-point demonstration (>= 1)."""
+    demo_lr: float = 0.1
+    """Learning rate of the demonstration's gradient descent (> 0)."""
+    escape_length: float = 1.0
+    """Length of the step along the negative-curvature eigenvector at w1 = w2 = 0 (> 0)."""
+    found_escape_length: float = 0.1
+    """Length of the escape step at the lowest-loss saddle found by the study (> 0)."""
+
+    def validate(self) -> None:
+        for name, least in (("networks", 3), ("width", 1), ("max_pretrain_steps", 1),
+                            ("search_steps", 1), ("permutations", 100), ("min_points", 3),
+                            ("demo_steps", 1)):
+            require(getattr(self, name) >= least, name, f">= {least}", getattr(self, name))
+        for name in ("pretrain_lr", "grad_tol", "demo_lr", "escape_length",
+                     "found_escape_length"):
+            require(getattr(self, name) > 0, name, "> 0", getattr(self, name))
+        require(self.max_pretrain_steps >= self.min_pretrain_steps, "max_pretrain_steps",
+                ">= min_pretrain_steps", self.max_pretrain_steps)
+        require(self.eig_tol >= 0, "eig_tol", ">= 0", self.eig_tol)
+        require(0 < self.rare_share < 1, "rare_share", "in (0, 1)", self.rare_share)
+        require(0 < self.alpha < 1, "alpha", "in (0, 1)", self.alpha)
+
+    @classmethod
+    def quick(cls) -> CriticalPointSettings:
+        return cls(networks=30, max_pretrain_steps=300, search_steps=150, permutations=2000)
+
+
+def judge_critical_points(m: dict, s: CriticalPointSettings) -> tuple[str, str]:
+    study, demo = m["study"], m["saddle_demo"]
+    n = study["kept"]
+    stalled = demo["gd_loss_change"] == 0.0
+    escaped = demo["escape_after"] < demo["escape_before"]
+    demo_text = (
+        f"saddle demo y = w2·w1·x at w1 = w2 = 0: loss after {s.demo_steps} gradient-descent "
+        f"steps changed by {demo['gd_loss_change']:.3g} ({'' if stalled else 'NOT '}stalled); "
+        f"one step of length {s.escape_length:g} along the eigenvector of λ = "
+        f"{demo['lambda_min']:g} takes the loss from {demo['escape_before']:.4g} to "
+        f"{demo['escape_after']:.4g} ({'' if escaped else 'NOT '}lower)")
+    if n < s.min_points:
+        return "inconclusive", (f"only {n} of {study['networks']} searches reached ||g|| < "
+                                f"{s.grad_tol:g} (need {s.min_points}); {demo_text}")
+    rare = study["share_no_negative"] < s.rare_share
+    rho, p = study["spearman"], study["p_value"]
+    falls = rho < 0 and p < s.alpha
+    held = rare and falls and stalled and escaped
+    return ("reproduced" if held else "not reproduced"), (
+        f"{n} of {study['networks']} searches reached a critical point (||g|| < "
+        f"{s.grad_tol:g}); minimum ratio 1 at {study['ratio_one']} of them; no eigenvalue "
+        f"below -{s.eig_tol:g} (possibly a minimum) at {study['no_negative']} = "
+        f"{study['share_no_negative']:.1%} ({'<' if rare else '>='} {s.rare_share:.0%}: "
+        f"{'' if rare else 'NOT '}rare); minimum ratios {study['ratio_min']:.3f}.."
+        f"{study['ratio_max']:.3f}; Spearman correlation of minimum ratio with training loss "
+        f"ρ = {rho:.3f}, permutation p = {p:.2g} ({'' if falls else 'NOT '}negative and "
+        f"significant at α = {s.alpha:g}); {demo_text}")
+
+
+@experiment(name="critical-points", lecture=LECTURE, judge=judge_critical_points,
+            claim="Where the gradient of a network's loss vanishes, the point is almost never a "
+                  "local minimum (the minimum ratio rarely reaches 1), and points with a higher "
+                  "minimum ratio have a lower loss; at a saddle point gradient descent stalls, "
+                  "but a step along an eigenvector of a negative eigenvalue lowers the loss.")
+def critical_points(s: CriticalPointSettings, ctx: RunContext) -> Result:
+    split = load_dataset("diabetes", seed=ctx.seed, dtype=torch.float64)
+    x, y = split.x_train, split.y_train
+    y = (y - y.mean()) / y.std()  # standardized target, training statistics
+    steps = pretraining_steps(s.networks, s.min_pretrain_steps, s.max_pretrain_steps,
+                              ctx.generator("pretraining"))
+    starts = [_pretrain(ctx, s, f"net-{i:03d}", k, x, y) for i, k in enumerate(steps)]
+    with ctx.trial("gradient-norm-search") as t:
+        points = t.record("points", lambda: _search(s, starts, steps, x, y))
+    kept = [p for p in points if p["kind"] != "not critical"]
+    study = _summarize(ctx, s, points, kept)
+    study["found_saddle_escape"] = _found_saddle_escape(ctx, s, kept, x, y)
+    demo, curves = _saddle_demo(ctx, s)
+    _plot_study(ctx, s, points, study)
+    _plot_demo(ctx, s, curves)
+    metrics = {"study": study, "saddle_demo": demo,
+               "points": [{k: v for k, v in p.items() if k != "theta"} for p in points]}
+    return Result(metrics=metrics, tables=_tables(s, study, kept, demo))
+
+
+def _network(s: CriticalPointSettings, in_features: int) -> MLP:
+    return MLP(MLPConfig(in_features, 1, depth=1, width=s.width, activation="tanh")).double()
+
+
+def _pretrain(ctx: RunContext, s: CriticalPointSettings, name: str, k: int, x: Tensor,
+              y: Tensor) -> Tensor:
+    r"""Train one network for ``k`` full-batch Adam steps; return its parameters ``(P,)``."""
+    with ctx.trial(name) as t:
+        model = _network(s, x.shape[1])
+        t.fit(model, torch.optim.Adam(model.parameters(), lr=s.pretrain_lr), mse, (x, y), None,
+              TrainConfig(epochs=k), fingerprint=s.to_dict())
+    return flat_params(model)
+
+
+def _search(s: CriticalPointSettings, starts: list[Tensor], steps: list[int], x: Tensor,
+            y: Tensor) -> list[dict]:
+    r"""Minimize ||g||² from every start, then classify each end point by its exact Hessian."""
+    model = _network(s, x.shape[1])
+    f = model_loss_fn(model, mse, x, y)
+    with torch.no_grad():
+        before = [float(f(theta)) for theta in starts]
+    ends, used = minimize_gradient_norm(f, torch.stack(starts), steps=s.search_steps)
+    points = []
+    for i, theta in enumerate(ends):
+        set_flat_params(model, theta)
+        g, H = gradient_and_hessian(model, mse, x, y)
+        cp = classify_critical_point(g, H, grad_tol=s.grad_tol, eig_tol=s.eig_tol)
+        lam = cp.eigenvalues
+        with torch.no_grad():
+            loss = float(f(theta))
+        points.append({"pretrain_steps": steps[i], "loss_before_search": before[i],
+                       "search_steps": used[i], "loss": loss, "grad_norm": cp.grad_norm,
+                       "kind": cp.kind, "minimum_ratio": cp.minimum_ratio,
+                       "negative": int((lam < -s.eig_tol).sum()),
+                       "zero": int((lam.abs() <= s.eig_tol).sum()),
+                       "lambda_min": float(lam[0]), "lambda_max": float(lam[-1]),
+                       "theta": theta.tolist()})
+    return points
+
+
+def _summarize(ctx: RunContext, s: CriticalPointSettings, points: list[dict],
+               kept: list[dict]) -> dict:
+    n = len(kept)
+    ratios = torch.tensor([p["minimum_ratio"] for p in kept], dtype=torch.float64)
+    losses = torch.tensor([p["loss"] for p in kept], dtype=torch.float64)
+    rho, p_value = (spearman(ratios, losses, permutations=s.permutations,
+                             generator=ctx.generator("permutations"))
+                    if n >= 3 else (math.nan, math.nan))
+    no_negative = sum(p["negative"] == 0 for p in kept)
+    return {
+        "networks": len(points), "kept": n,
+        "kinds": {kind: sum(p["kind"] == kind for p in points)
+                  for kind in ("local minimum", "saddle point", "local maximum",
+                               "not critical")},
+        "ratio_one": sum(p["minimum_ratio"] == 1.0 for p in kept),
+        "no_negative": no_negative, "share_no_negative": no_negative / n if n else math.nan,
+        "ratio_min": float(ratios.min()) if n else math.nan,
+        "ratio_max": float(ratios.max()) if n else math.nan,
+        "spearman": rho, "p_value": p_value,
+        "pearson": float(torch.corrcoef(torch.stack([ratios, losses]))[0, 1]) if n >= 3
+        else math.nan,
+        "parameters": len(points[0]["theta"]),
+    }
+
+
+def _found_saddle_escape(ctx: RunContext, s: CriticalPointSettings, kept: list[dict],
+                         x: Tensor, y: Tensor) -> dict | None:
+    r"""Escape step at the lowest-loss kept point with a negative eigenvalue (information)."""
+    saddles = [p for p in kept if p["negative"] > 0]
+    if not saddles:
+        return None
+    point = min(saddles, key=lambda p: p["loss"])
+    with ctx.trial("found-saddle-escape") as t:
+        def escape() -> dict:
+            model = _network(s, x.shape[1])
+            set_flat_params(model, torch.tensor(point["theta"], dtype=torch.float64))
+            before, after = escape_step(model, mse, x, y, s.found_escape_length)
+            return {"loss": point["loss"], "lambda_min": point["lambda_min"],
+                    "grad_norm": point["grad_norm"], "escape_before": before,
+                    "escape_after": after}
+
+        return t.record("escape", escape)
+
+
+def _saddle_demo(ctx: RunContext, s: CriticalPointSettings) -> tuple[dict, dict]:
+    r"""The lecture's y = w2·w1·x with (x, ŷ) = (1, 1), from exactly w1 = w2 = 0."""
+    x = torch.ones(1, 1, dtype=torch.float64)
+    y = torch.ones(1, dtype=torch.float64)
+    config = TrainConfig(epochs=s.demo_steps)
+    with ctx.trial("saddle-gradient-descent") as t:
+        model = ChainNetwork(0.0, 0.0)
+        g, H = gradient_and_hessian(model, mse, x, y)
+        cp = classify_critical_point(g, H, grad_tol=s.grad_tol, eig_tol=s.eig_tol)
+        lam, u = escape_direction(H)
+        fit = t.fit(model, torch.optim.SGD(model.parameters(), lr=s.demo_lr), mse, (x, y),
+                    None, config, fingerprint=s.to_dict())
+    with torch.no_grad():
+        gd_loss = mse(model(x), y).item()
+    stalled = [h["train_loss"] for h in fit.history] + [gd_loss]  # loss after 0..N steps
+    saddle = flat_params(model)
+    with ctx.trial("escaped-gradient-descent") as t:
+        before, after = escape_step(model, mse, x, y, s.escape_length)
+        escaped_at = flat_params(model)
+        path = [saddle.tolist(), escaped_at.tolist()]
+        fit = t.fit(model, torch.optim.SGD(model.parameters(), lr=s.demo_lr), mse, (x, y),
+                    None, config, fingerprint=s.to_dict(),
+                    extra_metrics=lambda m: {"w1": m.w1.item(), "w2": m.w2.item()})
+    path += [[h["w1"], h["w2"]] for h in fit.history]
+    with torch.no_grad():
+        final_loss = mse(model(x), y).item()
+    demo = {"grad_norm": cp.grad_norm, "eigenvalues": cp.eigenvalues.tolist(),
+            "kind": cp.kind, "lambda_min": lam, "u": u.tolist(),
+            "gd_final_params": saddle.tolist(), "gd_loss_change": gd_loss - 1.0,
+            "escape_before": before, "escape_after": after,
+            "escaped_params": escaped_at.tolist(), "loss_after_escape_and_gd": final_loss}
+    curves = {"stalled": stalled,
+              "escaped": [h["train_loss"] for h in fit.history] + [final_loss],
+              "path": path, "u": u.tolist()}
+    return demo, curves
+
+
+def _tables(s: CriticalPointSettings, study: dict, kept: list[dict], demo: dict) -> list[dict]:
+    kinds = [[kind, count] for kind, count in study["kinds"].items()]
+    kinds += [["kept: minimum ratio = 1", study["ratio_one"]],
+              [f"kept: no eigenvalue < -{s.eig_tol:g}", study["no_negative"]]]
+    bins = [(0.0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.0),
+            (1.0, 1.01)]
+    rows = []
+    for lo, hi in bins:
+        inside = [p for p in kept if lo <= p["minimum_ratio"] < hi]
+        if inside:
+            label = "1" if lo == 1.0 else f"[{lo:.1f}, {hi:.1f})"
+            rows.append([label, len(inside), sum(p["loss"] for p in inside) / len(inside),
+                         min(p["loss"] for p in inside), max(p["loss"] for p in inside)])
+    found = study["found_saddle_escape"]
+    demo_rows = [
+        ["w1 = w2 = 0: ||g||", demo["grad_norm"]],
+        ["w1 = w2 = 0: eigenvalues of H", ", ".join(f"{v:g}" for v in demo["eigenvalues"])],
+        [f"loss change after {s.demo_steps} GD steps (lr {s.demo_lr:g})",
+         demo["gd_loss_change"]],
+        ["loss before escape step", demo["escape_before"]],
+        [f"loss after escape step (length {s.escape_length:g})", demo["escape_after"]],
+        [f"loss after escape + {s.demo_steps} GD steps", demo["loss_after_escape_and_gd"]],
+    ]
+    if found is not None:
+        demo_rows += [
+            ["found saddle (lowest loss): λ_min, ||g||",
+             f"{found['lambda_min']:.3g}, {found['grad_norm']:.2g}"],
+            [f"found saddle: loss before / after escape step {s.found_escape_length:g}",
+             f"{found['escape_before']:.6f} / {found['escape_after']:.6f}"],
+        ]
+    return [
+        table(f"Points reached by minimizing ||g||² ({study['networks']} networks, "
+              f"{study['parameters']} parameters each)", ["kind", "count"], kinds),
+        table("Training loss by minimum ratio (kept critical points)",
+              ["minimum ratio", "points", "mean loss", "min loss", "max loss"], rows),
+        table("Saddle-point demonstration", ["quantity", "value"], demo_rows),
+    ]
+
+
+def _plot_study(ctx: RunContext, s: CriticalPointSettings, points: list[dict],
+                study: dict) -> None:
+    from mllab.report import new_figure
+
+    fig, ax = new_figure(size=(6.5, 4.6))
+    kept = [p for p in points if p["kind"] != "not critical"]
+    dropped = [p for p in points if p["kind"] == "not critical"]
+    if dropped:
+        ax.scatter([p["minimum_ratio"] for p in dropped], [p["loss"] for p in dropped],
+                   marker="x", s=18, color="0.65",
+                   label=f"not critical (||g|| >= {s.grad_tol:g}), {len(dropped)}")
+    colours = ["tab:red" if p["negative"] == 0 else "tab:blue" for p in kept]
+    ax.scatter([p["minimum_ratio"] for p in kept], [p["loss"] for p in kept], s=22,
+               c=colours, label=f"critical point, {len(kept)}")
+    ax.axvline(1.0, color="k", lw=0.8, ls="--")
+    ax.set(xlabel="minimum ratio (share of positive eigenvalues)", ylabel="training loss (MSE)",
+           title=f"Spearman ρ = {study['spearman']:.3f} (p = {study['p_value']:.2g})")
+    ax.legend(fontsize=8)
+    ctx.save_figure(fig, "minimum_ratio_vs_loss",
+                    "Training loss against minimum ratio at the points reached by minimizing "
+                    "||g||², the lecture's empirical-study figure (blue: at least one negative "
+                    "eigenvalue; red: none; grey crosses: gradient not small enough)")
+
+
+def _plot_demo(ctx: RunContext, s: CriticalPointSettings, curves: dict) -> None:
+    from mllab.report import new_figure
+
+    fig, axes = new_figure(ncols=2, size=(11, 4.2))
+    ax = axes[0]
+    grid = torch.linspace(-2, 2, 201, dtype=torch.float64)
+    W1, W2 = torch.meshgrid(grid, grid, indexing="xy")  # (201, 201)
+    L = (1 - W1 * W2).square()  # (201, 201)
+    cs = ax.contour(W1.numpy(), W2.numpy(), L.numpy(), levels=[0.05, 0.25, 0.5, 1, 2, 4, 8],
+                    cmap="viridis")
+    ax.clabel(cs, fontsize=7)
+    u = curves["u"]
+    ax.plot([-2 * u[0], 2 * u[0]], [-2 * u[1], 2 * u[1]], "k:", lw=1,
+            label="eigenvector of λ < 0")
+    path = torch.tensor(curves["path"])
+    ax.plot(path[:, 0].numpy(), path[:, 1].numpy(), ".-", color="tab:red", ms=3, lw=1,
+            label="escape step, then gradient descent")
+    ax.plot([0.0], [0.0], "k*", ms=12, label="saddle w1 = w2 = 0")
+    ax.set(xlabel="w1", ylabel="w2", title="L(w1, w2) = (1 - w1 w2)²", aspect="equal")
+    ax.legend(fontsize=7, loc="upper left", framealpha=0.9)
+    ax = axes[1]
+    ax.plot(range(len(curves["stalled"])), curves["stalled"], color="k",
+            label="gradient descent from the saddle")
+    ax.plot(range(len(curves["escaped"])), curves["escaped"], color="tab:red",
+            label="after one escape step")
+    ax.set(xlabel="gradient-descent step", ylabel="loss",
+           title=f"lr {s.demo_lr:g}: stalled vs escaped")
+    ax.legend(fontsize=8)
+    ctx.save_figure(fig, "saddle_escape",
+                    "The lecture's network y = w2·w1·x with (x, ŷ) = (1, 1): at w1 = w2 = 0 the "
+                    "gradient is zero and gradient descent never moves; one step along the "
+                    "eigenvector of the negative eigenvalue, then gradient descent, reaches "
+                    "the valley w1·w2 = 1")
