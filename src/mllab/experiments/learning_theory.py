@@ -37,7 +37,7 @@ from torch import Tensor
 from mllab.experiments.base import Result, Settings, experiment, require, table
 from mllab.experiments.context import RunContext
 
-LECTURE = "Why deep learning / learning theory"
+LECTURE = "Learning theory"
 TIE_TOLERANCE = 1e-12
 """Deviations within this of ε count as equal to ε (not bad), absorbing float rounding."""
 
