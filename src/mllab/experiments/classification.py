@@ -307,8 +307,6 @@ class LinearLimitSettings(Settings):
     """Points in each of the four XOR clusters (>= 2)."""
     spread: float = 0.12
     """Standard deviation of each cluster around its corner (> 0)."""
-    hidden: int = 2
-    """Logistic regressions in the first stage (the transformed features) (>= 2)."""
     restarts: int = 5
     """Random starts of the cascade; the one with the lowest training loss is kept (>= 1)."""
     epochs: int = 2000
@@ -321,7 +319,6 @@ class LinearLimitSettings(Settings):
     def validate(self) -> None:
         require(self.per_cluster >= 2, "per_cluster", ">= 2", self.per_cluster)
         require(self.spread > 0, "spread", "> 0", self.spread)
-        require(self.hidden >= 2, "hidden", ">= 2", self.hidden)
         require(self.restarts >= 1, "restarts", ">= 1", self.restarts)
         require(self.epochs >= 1, "epochs", ">= 1", self.epochs)
         require(self.lr > 0, "lr", "> 0", self.lr)
@@ -360,16 +357,17 @@ def best_linear_accuracy(x: Tensor, y: Tensor, n_angles: int = 720) -> float:
 
 
 class Cascade(nn.Module):
-    r"""Cascaded logistic regressions: :math:`x' = \sigma(W_1 x + b_1)` (the transformed
-    features), then :math:`P(C_1|x) = \sigma(w_2^\top x' + b_2)`; returns the logit (B,)."""
+    r"""Cascaded logistic regressions, as in the lecture: two of them give the transformed
+    features :math:`x' = \sigma(W_1 x + b_1)`, a third one classifies them,
+    :math:`P(C_1|x) = \sigma(w_2^\top x' + b_2)`; returns the logit (B,)."""
 
-    def __init__(self, hidden: int) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.first = nn.Linear(2, hidden)
-        self.second = nn.Linear(hidden, 1)
+        self.first = nn.Linear(2, 2)
+        self.second = nn.Linear(2, 1)
 
     def features(self, x: Tensor) -> Tensor:
-        return torch.sigmoid(self.first(x))  # (B, hidden)
+        return torch.sigmoid(self.first(x))  # (B, 2)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.second(self.features(x)).squeeze(-1)  # (B,)
@@ -398,7 +396,7 @@ def linear_limit(s: LinearLimitSettings, ctx: RunContext) -> Result:
     best, best_loss = None, math.inf
     for r in range(s.restarts):
         with ctx.trial(f"cascade-{r}") as t:
-            model = Cascade(s.hidden)
+            model = Cascade()
             fit = t.fit(model, torch.optim.Adam(model.parameters(), lr=s.lr),
                         binary_cross_entropy, (x, y.float()), None,
                         TrainConfig(epochs=s.epochs), fingerprint=s.to_dict())
@@ -411,8 +409,7 @@ def linear_limit(s: LinearLimitSettings, ctx: RunContext) -> Result:
         "best_linear_accuracy": best_linear_accuracy(x, y),
         "logistic_accuracy": accuracy(logistic.predict(x.double()), y),
         "cascade_accuracy": cascade_acc, "cascade_loss": best_loss,
-        "best_linear_accuracy_transformed": best_linear_accuracy(x_prime[:, :2], y)
-        if s.hidden == 2 else cascade_acc,
+        "best_linear_accuracy_transformed": best_linear_accuracy(x_prime, y),
     }
     _plot_transform(ctx, x, y, x_prime)
     return Result(metrics=metrics)
