@@ -5,10 +5,13 @@ change where gradient descent ends.
   plain gradient descent stops where the gradient vanishes, while gradient descent with
   momentum (the course's :math:`m \leftarrow \lambda m - \eta g`, :math:`\theta \leftarrow
   \theta + m`, :class:`mllab.optim.Momentum`) rolls over the bump, like a ball with inertia.
+- ``batch-size``: on digits, time per epoch for batch sizes 1 to full batch, then the
+  accuracy and sharpness of the minima that small and large batches reach.
 
 Differences from the course: the lecture draws a hand-made curve; here the curve is a
 SYNTHETIC formula (a bowl with a Gaussian bump on its slope, :func:`bowl_with_bump`), chosen
-once so that it has the lecture's shape. No data and no randomness are involved.
+once so that it has the lecture's shape. The batch-size experiment compares small and full
+batches at an equal number of updates (see its settings).
 """
 
 from __future__ import annotations
@@ -21,10 +24,15 @@ from functools import partial
 import torch
 from torch import Tensor, nn
 
+from mllab.analysis import epsilon_sharpness, top_hessian_eigenvalue
+from mllab.data import load_dataset
 from mllab.experiments.base import Result, Settings, experiment, require, table
 from mllab.experiments.context import RunContext
+from mllab.losses import cross_entropy
+from mllab.metrics import accuracy
+from mllab.nn import MLP, MLPConfig
 from mllab.optim import GradientDescent, Momentum
-from mllab.train import TrainConfig
+from mllab.train import TrainConfig, derive_seed
 
 LECTURE = "Batch and momentum"
 
@@ -464,8 +472,6 @@ def judge_batch_size(m: dict, s: BatchSizeSettings) -> tuple[str, str]:
                   "batches reach better validation and test accuracy, and the minima that large "
                   "batches reach are sharper.")
 def batch_size(s: BatchSizeSettings, ctx: RunContext) -> Result:
-    from mllab.data import load_dataset
-    from mllab.losses import cross_entropy
 
     split = load_dataset("digits", seed=ctx.seed)
     train = (split.x_train, split.y_train)
@@ -501,7 +507,6 @@ def _batch_label(batch: int | None, n: int) -> str:
 
 
 def _batch_network(s: BatchSizeSettings) -> nn.Module:
-    from mllab.nn import MLP, MLPConfig
 
     return MLP(MLPConfig(in_features=64, out_features=10, depth=1, width=s.width,
                          activation="relu"))
@@ -509,7 +514,6 @@ def _batch_network(s: BatchSizeSettings) -> nn.Module:
 
 def _initial_weights(ctx: RunContext, s: BatchSizeSettings, r: int) -> dict:
     r"""The initial weights of repeat ``r``, shared by its small- and large-batch runs."""
-    from mllab.train import derive_seed
 
     with torch.random.fork_rng():
         torch.manual_seed(derive_seed(ctx.seed, f"init-{r}"))
@@ -519,8 +523,6 @@ def _initial_weights(ctx: RunContext, s: BatchSizeSettings, r: int) -> dict:
 def _train_batch(ctx: RunContext, s: BatchSizeSettings, name: str, init: dict,
                  batch: int | None, epochs: int, split) -> tuple[dict, list[float]]:
     r"""Train one network with SGD, then measure its accuracy and sharpness."""
-    from mllab.analysis import epsilon_sharpness, top_hessian_eigenvalue
-    from mllab.losses import cross_entropy
 
     x, y = split.x_train, split.y_train
     with ctx.trial(name) as t:
@@ -533,15 +535,15 @@ def _train_batch(ctx: RunContext, s: BatchSizeSettings, name: str, init: dict,
 
         def evaluate() -> dict:
             with torch.no_grad():
-                accuracy = {part: (model(xs).argmax(1) == ys).double().mean().item()
-                            for part, xs, ys in (("train", x, y),
-                                                 ("valid", split.x_valid, split.y_valid),
-                                                 ("test", split.x_test, split.y_test))}
+                acc = {part: accuracy(model(xs), ys)
+                       for part, xs, ys in (("train", x, y),
+                                            ("valid", split.x_valid, split.y_valid),
+                                            ("test", split.x_test, split.y_test))}
                 train_loss = cross_entropy(model(x), y).item()
             return {
                 "epochs": epochs, "updates": fit.steps, "train_loss": train_loss,
-                "train_accuracy": accuracy["train"], "valid_accuracy": accuracy["valid"],
-                "test_accuracy": accuracy["test"],
+                "train_accuracy": acc["train"], "valid_accuracy": acc["valid"],
+                "test_accuracy": acc["test"],
                 "lambda_max": top_hessian_eigenvalue(
                     model, cross_entropy, x, y, iterations=s.lanczos_iterations,
                     generator=ctx.generator(f"{name}/lanczos")),

@@ -30,14 +30,11 @@ from mllab.data import load_dataset
 from mllab.experiments.base import Result, Settings, experiment, require, table
 from mllab.experiments.context import RunContext
 from mllab.losses import binary_cross_entropy, mse
+from mllab.metrics import accuracy
 from mllab.train import TrainConfig
 
 LECTURE = "Classification"
 COVARIANCES = ("separate", "shared", "diagonal")
-
-
-def accuracy(pred: Tensor, y: Tensor) -> float:
-    return (pred == y).double().mean().item()
 
 
 # ------------------------------------------------------------ generative-vs-discriminative

@@ -16,6 +16,7 @@ from mllab.data import load_dataset, with_shifted_copies
 from mllab.experiments.base import Result, Settings, experiment, require, table
 from mllab.experiments.context import RunContext
 from mllab.losses import cross_entropy
+from mllab.metrics import accuracy
 from mllab.nn import CNN, MLP, CNNConfig, MLPConfig, num_parameters
 from mllab.train import TrainConfig
 
@@ -136,7 +137,7 @@ def cnn_vs_fc(s: CNNSettings, ctx: RunContext) -> Result:
                             valid, config, fingerprint=s.to_dict())
             model.eval()
             with torch.no_grad():
-                acc = (model(split.x_test).argmax(1) == split.y_test).double().mean().item()
+                acc = accuracy(model(split.x_test), split.y_test)
             accuracies.setdefault(name, []).append(acc)
             epochs_run.setdefault(name, []).append(len(fit.history))
         parameters[name] = num_parameters(model)

@@ -18,6 +18,7 @@ from mllab.data import load_dataset
 from mllab.experiments.base import Result, Settings, experiment, require, table
 from mllab.experiments.context import RunContext
 from mllab.losses import cross_entropy
+from mllab.metrics import accuracy
 from mllab.nn import BatchNorm
 from mllab.train import NonFiniteLossError, TrainConfig
 
@@ -129,7 +130,7 @@ def batchnorm(s: BatchNormSettings, ctx: RunContext) -> Result:
 @torch.no_grad()
 def _accuracy(model: nn.Module, x: Tensor, y: Tensor) -> float:
     model.eval()
-    return (model(x).argmax(1) == y).double().mean().item()
+    return accuracy(model(x), y)
 
 
 @torch.no_grad()
