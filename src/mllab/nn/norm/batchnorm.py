@@ -70,7 +70,7 @@ def _check_p(p: float) -> None:
         raise ValueError(f"p (the running-statistics momentum) must be in (0, 1], got {p!r}")
 
 
-def _check_eps(eps: float) -> None:
+def check_eps(eps: float) -> None:
     if (
         isinstance(eps, bool)
         or not isinstance(eps, int | float)
@@ -131,7 +131,7 @@ def batch_norm_reference(
             training with a single value per channel.
     """
     _check_p(p)
-    _check_eps(eps)
+    check_eps(eps)
     C = running_mean.shape[0]
     _check_input(z, C)
     shape = (1, C) + (1,) * (z.ndim - 2)  # (1, C) or (1, C, 1, 1): broadcasts over B, H, W
@@ -197,7 +197,7 @@ class BatchNorm(nn.Module):
         if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
             raise ValueError(f"num_features must be an integer >= 1, got {num_features!r}")
         _check_p(p)
-        _check_eps(eps)
+        check_eps(eps)
         self.num_features = num_features
         self.p = p
         self.eps = eps

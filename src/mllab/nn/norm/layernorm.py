@@ -25,12 +25,13 @@ and :math:`\beta`. The state dict holds ``gamma`` and ``beta`` where ``nn.LayerN
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from mllab.nn.norm.batchnorm import check_eps
 
 __all__ = ["LayerNorm", "layer_norm_reference"]
 
@@ -48,15 +49,6 @@ def _as_shape(normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
             f"got {normalized_shape!r}"
         )
     return shape
-
-
-def _check_eps(eps: float) -> None:
-    if (
-        isinstance(eps, bool)
-        or not isinstance(eps, int | float)
-        or not (eps > 0.0 and math.isfinite(eps))
-    ):
-        raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
 
 
 def _check_input(x: Tensor, shape: tuple[int, ...]) -> None:
@@ -97,7 +89,7 @@ def layer_norm_reference(
             end with ``normalized_shape``.
     """
     shape = _as_shape(normalized_shape)
-    _check_eps(eps)
+    check_eps(eps)
     _check_input(x, shape)
     dims = tuple(range(x.ndim - len(shape), x.ndim))  # the last len(shape) dims, e.g. (-1,)
     mu = x.mean(dim=dims, keepdim=True)  # (B, T, 1) for (B, T, C) over C: one μ per position
@@ -138,7 +130,7 @@ class LayerNorm(nn.Module):
     ) -> None:
         super().__init__()
         self.normalized_shape = _as_shape(normalized_shape)
-        _check_eps(eps)
+        check_eps(eps)
         self.eps = eps
         self.reference = reference
         factory = {"device": device, "dtype": dtype}
