@@ -10,7 +10,14 @@ import pytest
 import torch
 
 from mllab.train import CheckpointError, latest_checkpoint, list_checkpoints, save_checkpoint
-from mllab.train.checkpoint import MANIFEST, check_fingerprint, load_checkpoint
+from mllab.train.checkpoint import (
+    MANIFEST,
+    check_fingerprint,
+    load_checkpoint,
+    optimizer_from_files,
+    optimizer_to_files,
+    tensor_fingerprint,
+)
 
 
 def _adam_state() -> tuple[torch.nn.Module, torch.optim.Optimizer]:
@@ -26,23 +33,25 @@ def _adam_state() -> tuple[torch.nn.Module, torch.optim.Optimizer]:
 
 def _save(directory: Path, step: int = 3, **state) -> Path:
     model, opt = _adam_state()
-    return save_checkpoint(directory, step, model=model.state_dict(),
-                           optimizer=opt.state_dict(), state={"step": step, **state})
+    opt_tensors, opt_meta = optimizer_to_files(opt.state_dict())
+    return save_checkpoint(directory, step,
+                           tensors={"model": model.state_dict(), "optimizer": opt_tensors},
+                           state={"step": step, "optimizer": opt_meta, **state})
 
 
 def test_round_trip_restores_model_and_optimizer_exactly(tmp_path):
     model, opt = _adam_state()
-    path = save_checkpoint(tmp_path, 3, model=model.state_dict(), optimizer=opt.state_dict(),
-                           state={"step": 3, "fingerprint": {"lr": 0.1}})
+    path = _save(tmp_path, 3, fingerprint={"lr": 0.1})
     assert path.name == "step-3"
     assert sorted(p.name for p in path.iterdir()) == sorted(
         ["model.safetensors", "optimizer.safetensors", "state.json", MANIFEST])
     ck = load_checkpoint(path)
+    assert sorted(ck.tensors) == ["model", "optimizer"]
     for k, v in model.state_dict().items():
-        assert torch.equal(ck.model[k], v)
+        assert torch.equal(ck.tensors["model"][k], v)
     model2, _ = _adam_state()
     opt2 = torch.optim.Adam(model2.parameters(), lr=0.5)
-    opt2.load_state_dict(ck.optimizer)
+    opt2.load_state_dict(optimizer_from_files(ck.tensors["optimizer"], ck.state["optimizer"]))
     assert opt2.param_groups[0]["lr"] == 0.1
     for p, p2 in zip(model.parameters(), model2.parameters(), strict=True):
         for name in ("exp_avg", "exp_avg_sq", "step"):
@@ -125,6 +134,26 @@ def test_fingerprint_mismatch_names_the_setting(tmp_path):
     check_fingerprint(ck, {"lr": 0.1, "epochs": 5})
     with pytest.raises(CheckpointError, match=r"lr=0.1, but this run has lr=0.2"):
         check_fingerprint(ck, {"lr": 0.2, "epochs": 5})
+
+
+def test_fingerprint_mismatch_names_the_nested_entry(tmp_path):
+    x = torch.arange(12.0).reshape(6, 2)
+    fp = {"data": {"x": tensor_fingerprint(x)}, "structure": {"model": {"w": "float32[1, 2]"}}}
+    ck = load_checkpoint(_save(tmp_path, fingerprint=fp))
+    with pytest.raises(CheckpointError, match=r"with data\.x='float32\[6, 2\] sha256:"):
+        check_fingerprint(ck, {**fp, "data": {"x": tensor_fingerprint(x + 1)}})
+    with pytest.raises(CheckpointError, match=r"structure\.model\.w='float32\[1, 2\]', "
+                                              r"but this run has "
+                                              r"structure\.model\.w='float32\[1, 3\]'"):
+        check_fingerprint(ck, {**fp, "structure": {"model": {"w": "float32[1, 3]"}}})
+
+
+def test_tensor_fingerprint_sees_values_dtype_and_shape():
+    x = torch.arange(6.0)
+    assert tensor_fingerprint(x) == tensor_fingerprint(x.clone())
+    assert tensor_fingerprint(x).startswith("float32[6] sha256:")
+    assert len({tensor_fingerprint(v) for v in (x, x.double(), x.reshape(2, 3), x.flip(0),
+                                                x[::2], torch.arange(6))}) == 6
 
 
 def test_state_json_that_is_not_json_is_refused(tmp_path):

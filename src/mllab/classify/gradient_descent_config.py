@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from mllab.config import is_real, require, require_int
+
 __all__ = ["GradientDescentConfig"]
 
 
@@ -34,13 +36,8 @@ class GradientDescentConfig:
     to the mean loss; a finite float >= 0 (0 disables it). The bias is not penalized."""
 
     def __post_init__(self) -> None:
-        if not _is_real(self.lr) or not math.isfinite(self.lr) or self.lr <= 0:
-            raise ValueError(f"lr must be a finite float > 0, got {self.lr!r}")
-        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
-            raise ValueError(f"epochs must be an integer >= 1, got {self.epochs!r}")
-        if not _is_real(self.l2) or not math.isfinite(self.l2) or self.l2 < 0:
-            raise ValueError(f"l2 must be a finite float >= 0, got {self.l2!r}")
-
-
-def _is_real(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+        require(is_real(self.lr) and math.isfinite(self.lr) and self.lr > 0, "lr",
+                "a finite float > 0", self.lr)
+        require_int("epochs", self.epochs, 1)
+        require(is_real(self.l2) and math.isfinite(self.l2) and self.l2 >= 0, "l2",
+                "a finite float >= 0", self.l2)

@@ -15,10 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mllab.config import ConfigError, require  # noqa: F401 (re-exported for experiments)
+
 VERDICTS = ("reproduced", "not reproduced", "inconclusive")
 
 
-class SettingsError(ValueError):
+class SettingsError(ConfigError):
     r"""A setting that does not exist, has the wrong type, or is out of range."""
 
 
@@ -26,12 +28,17 @@ class SettingsError(ValueError):
 class Settings:
     r"""Base of every experiment's settings: a dataclass whose fields all have defaults.
 
-    Subclasses validate in :meth:`validate` with :func:`require`, and return the settings of
-    quick mode (under 30 s on 2 cores) from :meth:`quick`.
+    Subclasses validate in :meth:`validate` with :func:`mllab.config.require`, and return the
+    settings of quick mode (under 30 s on 2 cores) from :meth:`quick`.
     """
 
     def __post_init__(self) -> None:
-        self.validate()
+        try:
+            self.validate()
+        except SettingsError:
+            raise
+        except ConfigError as e:
+            raise SettingsError(f"setting {e}") from None
 
     def validate(self) -> None:
         r"""Raise :class:`SettingsError` naming the field and its allowed range."""
@@ -73,12 +80,6 @@ class Settings:
                                     f"{', '.join(types_)}")
             values[key] = parse_value(key, text, types_[key])
         return type(self).from_dict(values)
-
-
-def require(ok: bool, name: str, allowed: str, value: Any) -> None:
-    r"""Raise :class:`SettingsError` ``"<name> must be <allowed>, got <value>"`` unless ok."""
-    if not ok:
-        raise SettingsError(f"setting {name} must be {allowed}, got {value!r}")
 
 
 def _parse_scalar(key: str, text: str, kind: type) -> Any:

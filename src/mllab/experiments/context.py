@@ -16,20 +16,28 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import Tensor, nn
 
 from mllab.train import (
     FitResult,
+    LoopConfig,
+    LoopResult,
+    LoopState,
     NonFiniteLossError,
     TrainConfig,
     Trainer,
     derive_seed,
+    run_loop,
     seed_everything,
 )
+from mllab.train.loop import Step
 from mllab.train.trainer import LossFn
+
+T = TypeVar("T")
 
 _TRIAL_NAME = re.compile(r"^[A-Za-z0-9_.=-]+$")
 
@@ -92,11 +100,15 @@ class RunContext:
 class Trial:
     r"""One model trained (or one result computed) inside a run.
 
-    On entry the global RNGs are seeded from the run's seed and the trial's name. ``fit``
-    trains with checkpoints in ``trials/<name>/checkpoints`` or, if the trial finished before,
-    loads its final weights and history. A fit that diverged (``NonFiniteLossError``, caught
-    by the experiment inside the ``with`` block) is stored too and raises again on resume.
-    ``record`` stores JSON values with the trial.
+    On entry the global RNGs are seeded from the run's seed and the trial's name. A trial
+    trains once, with :meth:`fit` (supervised, through :class:`mllab.train.Trainer`) or
+    :meth:`run` (any algorithm, through :func:`mllab.train.run_loop`), checkpointing into
+    ``trials/<name>/checkpoints``; the loop always ends with a checkpoint, so a trial that
+    finished in an earlier process restores its final state from there instead of training
+    again. A run that diverged (``NonFiniteLossError``, caught by the experiment inside the
+    ``with`` block) is stored too and raises again on resume. ``record`` stores JSON values
+    with the trial. Every module's final weights are also written as
+    ``trials/<name>/<field>.safetensors`` (``model.safetensors`` for :meth:`fit`).
     """
 
     def __init__(self, ctx: RunContext, name: str) -> None:
@@ -105,7 +117,7 @@ class Trial:
         self._file = self.dir / "trial.json"
         self.stored: dict | None = json.loads(self._file.read_text()) if self._file.exists() \
             else None
-        self._fit: dict | None = None
+        self._trained = False
         self._error: str | None = None
         self._records: dict = {}
 
@@ -121,8 +133,7 @@ class Trial:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None and not self.done:
             self.dir.mkdir(parents=True, exist_ok=True)
-            write_json(self._file, {"fit": self._fit, "error": self._error,
-                                    "records": self._records})
+            write_json(self._file, {"error": self._error, "records": self._records})
 
     def record(self, key: str, compute: Callable[[], object]) -> object:
         r"""``compute()`` once; a finished trial returns the stored value instead."""
@@ -131,6 +142,9 @@ class Trial:
         value = compute()
         self._records[key] = value
         return value
+
+    def _log(self, line: dict) -> None:
+        self.ctx.log(trial=self.name, **line)
 
     def fit(
         self,
@@ -145,43 +159,56 @@ class Trial:
         fingerprint: dict | None = None,
         extra_metrics: Callable[[nn.Module], dict] | None = None,
     ) -> FitResult:
-        r"""Train ``model`` (or restore it, if this trial finished before); see :class:`Trainer`.
+        r"""Train ``model`` with the :class:`~mllab.train.Trainer` (or restore it, if this trial
+        finished before). ``fingerprint`` (for example the experiment's settings) must match
+        for a checkpoint to be resumed; the model's structure and the data always must."""
+        config = dataclasses.replace(config, checkpoint_seconds=self.ctx.checkpoint_seconds)
+        trainer = Trainer(
+            model, optimizer, loss_fn, config,
+            generator=self.ctx.generator(f"{self.name}/batches"), scheduler=scheduler,
+            checkpoint_dir=self.dir / "checkpoints", fingerprint=fingerprint,
+            on_log=self._log, extra_metrics=extra_metrics, progress=self.ctx.progress)
+        return self._train(lambda: trainer.fit(train, valid), {"model": model})
 
-        ``fingerprint`` (for example the experiment's settings) must match for a checkpoint
-        to be resumed.
-        """
-        if self._fit is not None or self._error is not None:
-            raise RuntimeError(f"trial {self.name!r} already called fit")
-        weights = self.dir / "model.safetensors"
+    def run(
+        self,
+        step: Step,
+        state: LoopState,
+        config: LoopConfig,
+        *,
+        fingerprint: dict | None = None,
+        boundary: Callable[[LoopState], bool] | None = None,
+    ) -> LoopResult:
+        r"""Train with any algorithm: :func:`mllab.train.run_loop` of ``step`` on ``state``
+        (or restore the final state, if this trial finished before)."""
+        config = dataclasses.replace(config, checkpoint_seconds=self.ctx.checkpoint_seconds)
+        modules = {f.name: v for f in dataclasses.fields(state)
+                   if isinstance(v := getattr(state, f.name), nn.Module)}
+        return self._train(lambda: run_loop(
+            step, state, config, checkpoint_dir=self.dir / "checkpoints",
+            fingerprint=fingerprint, boundary=boundary, on_log=self._log,
+            progress=self.ctx.progress), modules)
 
-        def log(line: dict) -> None:
-            self.ctx.log(trial=self.name, **line)
-
+    def _train(self, train: Callable[[], T], modules: dict[str, nn.Module]) -> T:
+        if self._trained:
+            raise RuntimeError(f"trial {self.name!r} already trained: one fit or run per trial")
+        self._trained = True
         if self.done and self.stored.get("error"):
             self._error = self.stored["error"]
             raise NonFiniteLossError(self._error)
-        if self.done:
-            model.load_state_dict(load_file(weights))
-            self._fit = self.stored["fit"]
-            for line in self._fit["history"]:
-                log(line)
-        else:
-            config = dataclasses.replace(config, checkpoint_seconds=self.ctx.checkpoint_seconds)
-            trainer = Trainer(
-                model, optimizer, loss_fn, config,
-                generator=self.ctx.generator(f"{self.name}/batches"), scheduler=scheduler,
-                checkpoint_dir=self.dir / "checkpoints", fingerprint=fingerprint,
-                on_log=log, extra_metrics=extra_metrics, progress=self.ctx.progress)
-            try:
-                result = trainer.fit(train, valid)
-            except NonFiniteLossError as e:  # a diverged trial is a result too
-                self._error = str(e)
-                raise
+        try:
+            result = train()
+        except NonFiniteLossError as e:  # a diverged trial is a result too
+            self._error = str(e)
+            raise
+        if not self.done:
             self.dir.mkdir(parents=True, exist_ok=True)
-            tmp = weights.with_name("model.safetensors.tmp")
-            save_file({k: v.detach().contiguous() for k, v in model.state_dict().items()}, tmp)
-            os.replace(tmp, weights)
-            self._fit = vars(result)
-        # Whatever ran above, the code after fit starts from the same RNG state.
+            for name, module in modules.items():
+                file = self.dir / f"{name}.safetensors"
+                tmp = file.with_name(file.name + ".tmp")
+                save_file({k: v.detach().contiguous() for k, v in module.state_dict().items()},
+                          tmp)
+                os.replace(tmp, file)
+        # Whatever ran above, the code after training starts from the same RNG state.
         seed_everything(derive_seed(self.ctx.seed, self.name + "/after-fit"))
-        return FitResult(**self._fit)
+        return result

@@ -25,12 +25,9 @@ from dataclasses import dataclass
 
 from torch import Tensor, nn
 
+from mllab.config import ConfigError, is_int, is_real, require, require_int
+
 __all__ = ["CNN", "CNNConfig", "num_parameters"]
-
-
-def _check_int(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 @dataclass
@@ -62,37 +59,27 @@ class CNNConfig:
     r"""Drop probability before the output layer, in ``[0, 1)``; 0 disables it."""
 
     def __post_init__(self) -> None:
-        _check_int("in_channels", self.in_channels, 1)
-        _check_int("image_size", self.image_size, 1)
-        if not isinstance(self.channels, tuple | list) or len(self.channels) == 0:
-            raise ValueError(
-                f"channels must be a non-empty tuple of integers >= 1, got {self.channels!r}"
-            )
+        require_int("in_channels", self.in_channels, 1)
+        require_int("image_size", self.image_size, 1)
+        require(isinstance(self.channels, tuple | list) and len(self.channels) > 0
+                and all(is_int(c) and c >= 1 for c in self.channels), "channels",
+                "a non-empty tuple of integers >= 1", self.channels)
         self.channels = tuple(self.channels)
-        if any(isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in self.channels):
-            raise ValueError(f"channels must hold integers >= 1, got {self.channels!r}")
-        _check_int("kernel_size", self.kernel_size, 1)
-        if self.kernel_size % 2 == 0:
-            raise ValueError(
-                f"kernel_size must be odd (padding k // 2 keeps the size), got {self.kernel_size}"
-            )
-        if not isinstance(self.pool, bool):
-            raise ValueError(f"pool must be True or False, got {self.pool!r}")
+        require_int("kernel_size", self.kernel_size, 1)
+        require(self.kernel_size % 2 == 1, "kernel_size", "odd (padding k // 2 keeps the size)",
+                self.kernel_size)
+        require(isinstance(self.pool, bool), "pool", "True or False", self.pool)
         if self.pool and self.final_size < 1:
             max_layers = self.image_size.bit_length() - 1  # ⌊log2(image_size)⌋
-            raise ValueError(
+            raise ConfigError(
                 f"channels must have at most {max_layers} entries when pool=True and "
                 f"image_size={self.image_size}: each 2x2 max pool halves the image, and "
                 f"{len(self.channels)} pools shrink it below 1x1"
             )
-        _check_int("hidden", self.hidden, 0)
-        _check_int("num_classes", self.num_classes, 2)
-        if (
-            isinstance(self.dropout, bool)
-            or not isinstance(self.dropout, int | float)
-            or not 0.0 <= self.dropout < 1.0
-        ):
-            raise ValueError(f"dropout must be a float in [0, 1), got {self.dropout!r}")
+        require_int("hidden", self.hidden, 0)
+        require_int("num_classes", self.num_classes, 2)
+        require(is_real(self.dropout) and 0.0 <= self.dropout < 1.0, "dropout",
+                "a float in [0, 1)", self.dropout)
 
     @property
     def final_size(self) -> int:

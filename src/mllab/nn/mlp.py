@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 from torch import Tensor, nn
 
+from mllab.config import is_real, require, require_int
+
 __all__ = ["ACTIVATIONS", "MLP", "MLPConfig"]
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -32,11 +34,6 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "tanh": nn.Tanh,
 }
 r"""Activation :math:`\phi` by name."""
-
-
-def _check_int(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 @dataclass
@@ -62,20 +59,14 @@ class MLPConfig:
     r"""Drop probability :math:`p` after each hidden activation, in ``[0, 1)``; 0 disables it."""
 
     def __post_init__(self) -> None:
-        _check_int("in_features", self.in_features, 1)
-        _check_int("out_features", self.out_features, 1)
-        _check_int("depth", self.depth, 0)
-        _check_int("width", self.width, 1)
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(
-                f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"
-            )
-        if (
-            isinstance(self.dropout, bool)
-            or not isinstance(self.dropout, int | float)
-            or not 0.0 <= self.dropout < 1.0
-        ):
-            raise ValueError(f"dropout must be a float in [0, 1), got {self.dropout!r}")
+        require_int("in_features", self.in_features, 1)
+        require_int("out_features", self.out_features, 1)
+        require_int("depth", self.depth, 0)
+        require_int("width", self.width, 1)
+        require(self.activation in ACTIVATIONS, "activation",
+                f"one of {sorted(ACTIVATIONS)}", self.activation)
+        require(is_real(self.dropout) and 0.0 <= self.dropout < 1.0, "dropout",
+                "a float in [0, 1)", self.dropout)
 
 
 class MLP(nn.Module):

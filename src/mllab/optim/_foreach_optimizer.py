@@ -16,34 +16,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from numbers import Real
 from typing import Any
 
 import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
-
-def check_range(name: str, value: float, ok: bool, allowed: str) -> None:
-    r"""Raise ``ValueError("<name> must be <allowed>, got <value>")`` unless ``ok``."""
-    if not ok:
-        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+from mllab.config import is_real, require
 
 
 def check_nonnegative(name: str, value: float) -> None:
     r"""A hyperparameter that must be a finite number >= 0 (a learning rate, ``eps``, ...)."""
-    check_range(name, value, _is_real(value) and math.isfinite(value) and value >= 0,
-                "a finite number >= 0")
+    require(is_real(value) and math.isfinite(value) and value >= 0, name,
+            "a finite number >= 0", value)
 
 
 def check_unit_interval(name: str, value: float) -> None:
     r"""A decay coefficient in :math:`[0, 1)` (momentum :math:`\lambda`, :math:`\alpha`,
     :math:`\beta`)."""
-    check_range(name, value, _is_real(value) and 0 <= value < 1, "in [0, 1)")
-
-
-def _is_real(value: object) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool)
+    require(is_real(value) and 0 <= value < 1, name, "in [0, 1)", value)
 
 
 def l2_gradient(g: list[Tensor], theta: list[Tensor], weight_decay: float) -> list[Tensor]:

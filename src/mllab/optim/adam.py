@@ -37,10 +37,10 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from mllab.config import require
 from mllab.optim._foreach_optimizer import (
     ForeachOptimizer,
     check_nonnegative,
-    check_range,
     check_unit_interval,
     l2_gradient,
     lazy_state,
@@ -90,8 +90,8 @@ class Adam(ForeachOptimizer):
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
-        check_range("betas", betas, isinstance(betas, (tuple, list)) and len(betas) == 2,
-                    "a pair (beta1, beta2)")
+        require(isinstance(betas, (tuple, list)) and len(betas) == 2, "betas",
+                "a pair (beta1, beta2)", betas)
         check_unit_interval("betas[0]", betas[0])
         check_unit_interval("betas[1]", betas[1])
         check_nonnegative("eps", eps)

@@ -21,12 +21,12 @@ other schedulers (``ChainedScheduler`` multiplies chainable forms). ``StepDecay`
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
-from mllab.optim._foreach_optimizer import check_nonnegative, check_range
+from mllab.config import is_int, is_real, require, require_int
+from mllab.optim._foreach_optimizer import check_nonnegative
 
 __all__ = [
     "ExponentialDecay",
@@ -35,11 +35,6 @@ __all__ = [
     "WarmupCosine",
     "WarmupInverseSqrt",
 ]
-
-
-def _check_int(name: str, value: Any, minimum: int) -> None:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= minimum
-    check_range(name, value, ok, f"an integer >= {minimum}")
 
 
 class _ClosedFormSchedule(LRScheduler):
@@ -86,9 +81,8 @@ class StepDecay(_ClosedFormSchedule):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
-        _check_int("step_size", step_size, 1)
-        check_range("gamma", gamma, isinstance(gamma, (int, float)) and 0 < gamma <= 1,
-                    "in (0, 1]")
+        require_int("step_size", step_size, 1)
+        require(is_real(gamma) and 0 < gamma <= 1, "gamma", "in (0, 1]", gamma)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -106,8 +100,7 @@ class ExponentialDecay(_ClosedFormSchedule):
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        check_range("gamma", gamma, isinstance(gamma, (int, float)) and 0 < gamma <= 1,
-                    "in (0, 1]")
+        require(is_real(gamma) and 0 < gamma <= 1, "gamma", "in (0, 1]", gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -139,7 +132,7 @@ class WarmupInverseSqrt(_ClosedFormSchedule):
     """
 
     def __init__(self, optimizer: Optimizer, warmup_steps: int, last_epoch: int = -1) -> None:
-        _check_int("warmup_steps", warmup_steps, 1)
+        require_int("warmup_steps", warmup_steps, 1)
         self.warmup_steps = warmup_steps
         super().__init__(optimizer, last_epoch)
 
@@ -176,10 +169,9 @@ class WarmupCosine(_ClosedFormSchedule):
 
     def __init__(self, optimizer: Optimizer, warmup_steps: int, total_steps: int,
                  min_lr: float = 0.0, last_epoch: int = -1) -> None:
-        _check_int("warmup_steps", warmup_steps, 0)
-        check_range("total_steps", total_steps, isinstance(total_steps, int)
-                    and not isinstance(total_steps, bool) and total_steps > warmup_steps,
-                    f"an integer > warmup_steps ({warmup_steps})")
+        require_int("warmup_steps", warmup_steps, 0)
+        require(is_int(total_steps) and total_steps > warmup_steps, "total_steps",
+                f"an integer > warmup_steps ({warmup_steps})", total_steps)
         check_nonnegative("min_lr", min_lr)
         self.warmup_steps, self.total_steps, self.min_lr = warmup_steps, total_steps, min_lr
         super().__init__(optimizer, last_epoch)

@@ -1,4 +1,5 @@
-r"""Training: the loop, checkpoints with exact resume, seeding and graceful stop."""
+r"""Training: the general step loop, the supervised Trainer on top of it, checkpoints with
+exact resume, seeding and graceful stop."""
 
 from mllab.train.checkpoint import (
     Checkpoint,
@@ -7,21 +8,26 @@ from mllab.train.checkpoint import (
     list_checkpoints,
     load_checkpoint,
     save_checkpoint,
+    tensor_fingerprint,
+)
+from mllab.train.loop import (
+    LoopConfig,
+    LoopResult,
+    LoopState,
+    NonFiniteLossError,
+    TrainingInterrupted,
+    episode_seed,
+    run_loop,
+    transient,
 )
 from mllab.train.seed import derive_seed, seed_everything, set_threads
 from mllab.train.stop import graceful_stop, request_stop, stop_requested
-from mllab.train.trainer import (
-    FitResult,
-    NonFiniteLossError,
-    TrainConfig,
-    Trainer,
-    TrainingInterrupted,
-    weight_penalty,
-)
+from mllab.train.trainer import FitResult, SupervisedState, TrainConfig, Trainer, weight_penalty
 
 __all__ = [
-    "Checkpoint", "CheckpointError", "FitResult", "NonFiniteLossError", "TrainConfig",
-    "Trainer", "TrainingInterrupted", "derive_seed", "graceful_stop", "latest_checkpoint",
-    "list_checkpoints", "load_checkpoint", "request_stop", "save_checkpoint", "seed_everything",
-    "set_threads", "stop_requested", "weight_penalty",
+    "Checkpoint", "CheckpointError", "FitResult", "LoopConfig", "LoopResult", "LoopState",
+    "NonFiniteLossError", "SupervisedState", "TrainConfig", "Trainer", "TrainingInterrupted",
+    "derive_seed", "episode_seed", "graceful_stop", "latest_checkpoint", "list_checkpoints",
+    "load_checkpoint", "request_stop", "run_loop", "save_checkpoint", "seed_everything",
+    "set_threads", "stop_requested", "tensor_fingerprint", "transient", "weight_penalty",
 ]

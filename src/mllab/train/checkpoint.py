@@ -1,11 +1,15 @@
 r"""Checkpoints: tensors in safetensors, everything else in JSON, a SHA-256 manifest.
 
-A checkpoint is a folder ``step-<N>/`` holding ``model.safetensors``,
-``optimizer.safetensors``, ``state.json`` (and ``best.safetensors`` when early stopping
-keeps the best weights) and ``MANIFEST.sha256``. It is written into ``step-<N>.tmp/``, each
-file fsynced, then renamed: a folder without ``.tmp`` is complete. Loading checks every
-file against the manifest and parses tensors with safetensors only: nothing is ever
-unpickled, whatever ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` says.
+A checkpoint is a folder ``step-<N>/`` holding one ``<name>.safetensors`` file per group of
+tensors (``model``, ``optimizer``, ... as :func:`mllab.train.loop.run_loop` names them),
+``state.json`` (which lists those files) and ``MANIFEST.sha256``. It is written into
+``step-<N>.tmp/``, each file fsynced, then renamed: a folder without ``.tmp`` is complete.
+Loading checks every file against the manifest and parses tensors with safetensors only:
+nothing is ever unpickled, whatever ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` says.
+
+A checkpoint also carries a **fingerprint**: the settings it was trained under, the structure
+of what it holds (parameter names, shapes and dtypes) and the data (:func:`tensor_fingerprint`).
+:func:`check_fingerprint` refuses to resume from one that differs, naming the first difference.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 MANIFEST = "MANIFEST.sha256"
+STATE = "state.json"
 _STEP_DIR = re.compile(r"^step-(\d+)$")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 class CheckpointError(ValueError):
@@ -33,13 +39,12 @@ class CheckpointError(ValueError):
 
 @dataclass
 class Checkpoint:
-    r"""What a checkpoint folder holds, as loaded and verified."""
+    r"""What a checkpoint folder holds, as loaded and verified: ``tensors[name]`` is the
+    content of ``name.safetensors``; ``state`` is ``state.json``."""
 
     path: Path
-    model: dict[str, torch.Tensor]
-    optimizer: dict
+    tensors: dict[str, dict[str, torch.Tensor]]
     state: dict
-    best: dict[str, torch.Tensor] | None = None
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -82,25 +87,25 @@ def save_checkpoint(
     directory: Path,
     step: int,
     *,
-    model: dict[str, torch.Tensor],
-    optimizer: dict,
+    tensors: dict[str, dict[str, torch.Tensor]],
     state: dict,
-    best: dict[str, torch.Tensor] | None = None,
     keep: int = 2,
 ) -> Path:
-    r"""Write ``directory/step-<step>/`` atomically and keep only the newest ``keep`` ones."""
+    r"""Write ``directory/step-<step>/`` atomically and keep only the newest ``keep`` ones.
+
+    ``tensors[name]`` becomes ``name.safetensors``; ``state`` (JSON values) becomes
+    ``state.json``, with the list of tensor files added under ``"files"``.
+    """
+    for name in tensors:
+        if not _NAME.match(name) or name == "state":
+            raise ValueError(f"invalid checkpoint file name {name!r}")
     directory.mkdir(parents=True, exist_ok=True)
     final, tmp = directory / f"step-{step}", directory / f"step-{step}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    opt_tensors, opt_meta = optimizer_to_files(optimizer)
-    files = {
-        "model.safetensors": save_tensors(_contiguous(model)),
-        "optimizer.safetensors": save_tensors(opt_tensors),
-        "state.json": json.dumps({**state, "optimizer": opt_meta}, indent=1).encode(),
-    }
-    if best is not None:
-        files["best.safetensors"] = save_tensors(_contiguous(best))
+    files = {f"{name}.safetensors": save_tensors(_contiguous(group))
+             for name, group in tensors.items()}
+    files[STATE] = json.dumps({**state, "files": sorted(files)}, indent=1).encode()
     for name, data in files.items():
         _write(tmp / name, data)
     manifest = "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in files.items())
@@ -116,7 +121,7 @@ def save_checkpoint(
 
 
 def _contiguous(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    return {k: v.detach().clone().contiguous() for k, v in tensors.items()}
+    return {k: v.detach().to("cpu", copy=True).contiguous() for k, v in tensors.items()}
 
 
 def list_checkpoints(directory: Path) -> list[Path]:
@@ -135,9 +140,8 @@ def _read_verified(path: Path) -> dict[str, bytes]:
         expected = dict(reversed(line.split("  ", 1)) for line in lines if line.strip())
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise CheckpointError(f"checkpoint manifest {manifest} is missing or unreadable") from e
-    for name in ("model.safetensors", "optimizer.safetensors", "state.json"):
-        if name not in expected:
-            raise CheckpointError(f"checkpoint manifest {manifest} does not list {name}")
+    if STATE not in expected:
+        raise CheckpointError(f"checkpoint manifest {manifest} does not list {STATE}")
     contents = {}
     for name, digest in expected.items():
         file = path / name
@@ -162,18 +166,17 @@ def load_checkpoint(path: Path) -> Checkpoint:
     r"""Load and verify one checkpoint folder; raise :class:`CheckpointError` naming the file."""
     contents = _read_verified(path)
     try:
-        state = json.loads(contents["state.json"])
-        if not isinstance(state, dict):
-            raise ValueError("not an object")
+        state = json.loads(contents[STATE])
+        if not isinstance(state, dict) or not isinstance(state.get("files"), list):
+            raise ValueError("not an object listing its files")
     except (ValueError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"checkpoint file {path / 'state.json'} is not valid JSON") from e
-    model = _parse_tensors(path / "model.safetensors", contents["model.safetensors"])
-    opt_tensors = _parse_tensors(path / "optimizer.safetensors", contents["optimizer.safetensors"])
-    best = None
-    if "best.safetensors" in contents:
-        best = _parse_tensors(path / "best.safetensors", contents["best.safetensors"])
-    optimizer = optimizer_from_files(opt_tensors, state.pop("optimizer"))
-    return Checkpoint(path=path, model=model, optimizer=optimizer, state=state, best=best)
+        raise CheckpointError(f"checkpoint file {path / STATE} is not valid JSON") from e
+    tensors = {}
+    for name in state.pop("files"):
+        if name not in contents:
+            raise CheckpointError(f"checkpoint manifest {path / MANIFEST} does not list {name}")
+        tensors[name.removesuffix(".safetensors")] = _parse_tensors(path / name, contents[name])
+    return Checkpoint(path=path, tensors=tensors, state=state)
 
 
 def latest_checkpoint(directory: Path) -> Checkpoint | None:
@@ -182,13 +185,33 @@ def latest_checkpoint(directory: Path) -> Checkpoint | None:
     return load_checkpoint(found[-1]) if found else None
 
 
+def tensor_fingerprint(t: torch.Tensor) -> str:
+    r"""``"<dtype>[<shape>] sha256:<first 16 hex digits>"`` of a tensor's bytes: cheap (about
+    1 GB/s) and different for different data, so a checkpoint knows what it was trained on."""
+    data = t.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy()
+    digest = hashlib.sha256(data.tobytes()).hexdigest()[:16]
+    return f"{str(t.dtype).removeprefix('torch.')}{list(t.shape)} sha256:{digest}"
+
+
+def _first_difference(old, new, path: str = "") -> tuple[str, object, object] | None:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new), key=str):
+            found = _first_difference(old.get(key), new.get(key), f"{path}.{key}" if path
+                                      else str(key))
+            if found is not None:
+                return found
+        return None
+    return None if old == new else (path, old, new)
+
+
 def check_fingerprint(checkpoint: Checkpoint, fingerprint: dict) -> None:
-    r"""Refuse a checkpoint written under other settings, naming the first one that differs."""
+    r"""Refuse a checkpoint written under another fingerprint, naming the first entry (a
+    setting, a parameter's shape, the data) that differs."""
     saved = checkpoint.state.get("fingerprint", {})
     fingerprint = json.loads(json.dumps(fingerprint))  # tuples become lists, as on disk
-    for key in sorted(set(saved) | set(fingerprint)):
-        old, new = saved.get(key), fingerprint.get(key)
-        if old != new:
-            raise CheckpointError(
-                f"checkpoint {checkpoint.path} was written with {key}={old!r}, "
-                f"but this run has {key}={new!r}")
+    found = _first_difference(saved, fingerprint)
+    if found is not None:
+        key, old, new = found
+        raise CheckpointError(
+            f"checkpoint {checkpoint.path} was written with {key}={old!r}, "
+            f"but this run has {key}={new!r}")

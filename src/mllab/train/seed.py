@@ -49,14 +49,18 @@ def text_to_bytes(s: str) -> torch.Tensor:
 
 
 def rng_states() -> dict:
-    r"""The global RNG states of torch, python and numpy as JSON-safe values."""
+    r"""The global RNG states of torch (CPU, and CUDA once in use), python and numpy as
+    JSON-safe values."""
     version, internal, gauss = random.getstate()
     name, keys, pos, has_gauss, cached = np.random.get_state()
-    return {
+    states = {
         "torch": bytes_to_text(torch.get_rng_state()),
         "python": [version, list(internal), gauss],
         "numpy": [name, keys.tolist(), int(pos), int(has_gauss), float(cached)],
     }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states["torch_cuda"] = [bytes_to_text(s) for s in torch.cuda.get_rng_state_all()]
+    return states
 
 
 def set_rng_states(states: dict) -> None:
@@ -66,3 +70,5 @@ def set_rng_states(states: dict) -> None:
     random.setstate((version, tuple(internal), gauss))
     name, keys, pos, has_gauss, cached = states["numpy"]
     np.random.set_state((name, np.array(keys, dtype=np.uint32), pos, has_gauss, cached))
+    if "torch_cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([text_to_bytes(s) for s in states["torch_cuda"]])

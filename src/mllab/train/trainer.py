@@ -1,4 +1,4 @@
-r"""The training loop: mini-batch gradient descent as Lecture 1 defines it.
+r"""The supervised training loop: mini-batch gradient descent as Lecture 1 defines it.
 
 One **update** is one optimizer step on one batch; one **epoch** sees every training example
 once, in a new order drawn from a seeded ``torch.Generator``. Full batch
@@ -12,37 +12,38 @@ The loss that the optimizer minimises is
 where the penalties reach weights only (parameters with two or more dimensions), never biases.
 The logged ``train_loss`` is :math:`L`, the data loss alone, averaged over the epoch.
 
-Exact resume: a checkpoint holds the weights, the optimizer and scheduler, the global RNG
-states, the shuffling generator's state at the start of the epoch and the position in that
-epoch's batch order, so training continued from it takes the very same steps.
+The Trainer is the supervised specialisation of :func:`mllab.train.loop.run_loop`: one loop
+step is one update, its state (:class:`SupervisedState`) holds the model, the optimizer, the
+scheduler, the shuffling generator, the epoch's batch order and the position in it, so a
+checkpoint taken between any two updates resumes exactly. Validation, the scheduler's epoch
+step and the epoch's log line come at the last update of each epoch; early stopping and the
+NaN/inf guard are the loop's.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor, nn
-from tqdm import tqdm
 
-from mllab.data.batching import batch_indices
-from mllab.train.checkpoint import check_fingerprint, latest_checkpoint, save_checkpoint
-from mllab.train.seed import bytes_to_text, rng_states, set_rng_states, text_to_bytes
-from mllab.train.stop import stop_requested
+from mllab.config import require
+from mllab.train.checkpoint import tensor_fingerprint
+from mllab.train.loop import (
+    LoopConfig,
+    LoopState,
+    NonFiniteLossError,
+    TrainingInterrupted,
+    run_loop,
+)
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
-
-
-class NonFiniteLossError(RuntimeError):
-    r"""The loss or a gradient became NaN/inf; training stopped before the optimizer step."""
-
-
-class TrainingInterrupted(Exception):
-    r"""SIGINT/SIGTERM arrived; a checkpoint was saved and training stopped."""
+__all__ = ["FitResult", "NonFiniteLossError", "SupervisedState", "TrainConfig", "Trainer",
+           "TrainingInterrupted", "weight_penalty"]
 
 
 @dataclass
@@ -65,27 +66,25 @@ class TrainConfig:
     scheduler_interval: str = "epoch"
     """When the scheduler steps: ``"epoch"`` or ``"step"``."""
     checkpoint_seconds: float = 5.0
-    """Least wall time between checkpoints, taken at epoch ends (>= 0; 0 = every epoch)."""
+    """Least wall time between checkpoints (>= 0; 0 = after every update)."""
     keep_checkpoints: int = 2
     """How many of the newest checkpoints to keep (>= 1)."""
 
     def __post_init__(self) -> None:
-        checks = {
-            "epochs": (self.epochs >= 1, ">= 1"),
-            "batch_size": (self.batch_size is None or self.batch_size >= 1, ">= 1 or None"),
-            "l1": (self.l1 >= 0, ">= 0"),
-            "l2": (self.l2 >= 0, ">= 0"),
-            "clip_grad_norm": (self.clip_grad_norm is None or self.clip_grad_norm > 0,
-                               "> 0 or None"),
-            "patience": (self.patience is None or self.patience >= 1, ">= 1 or None"),
-            "scheduler_interval": (self.scheduler_interval in ("epoch", "step"),
-                                   "'epoch' or 'step'"),
-            "checkpoint_seconds": (self.checkpoint_seconds >= 0, ">= 0"),
-            "keep_checkpoints": (self.keep_checkpoints >= 1, ">= 1"),
-        }
-        for name, (ok, allowed) in checks.items():
-            if not ok:
-                raise ValueError(f"{name} must be {allowed}, got {getattr(self, name)!r}")
+        require(self.epochs >= 1, "epochs", ">= 1", self.epochs)
+        require(self.batch_size is None or self.batch_size >= 1, "batch_size", ">= 1 or None",
+                self.batch_size)
+        require(self.l1 >= 0, "l1", ">= 0", self.l1)
+        require(self.l2 >= 0, "l2", ">= 0", self.l2)
+        require(self.clip_grad_norm is None or self.clip_grad_norm > 0, "clip_grad_norm",
+                "> 0 or None", self.clip_grad_norm)
+        require(self.patience is None or self.patience >= 1, "patience", ">= 1 or None",
+                self.patience)
+        require(self.scheduler_interval in ("epoch", "step"), "scheduler_interval",
+                "'epoch' or 'step'", self.scheduler_interval)
+        require(self.checkpoint_seconds >= 0, "checkpoint_seconds", ">= 0",
+                self.checkpoint_seconds)
+        require(self.keep_checkpoints >= 1, "keep_checkpoints", ">= 1", self.keep_checkpoints)
 
 
 @dataclass
@@ -109,6 +108,27 @@ def weight_penalty(model: nn.Module, l1: float, l2: float) -> Tensor | float:
     return penalty
 
 
+@dataclass
+class SupervisedState(LoopState):
+    r"""What a supervised fit changes while it trains (saved in every checkpoint)."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    generator: torch.Generator
+    """Draws each epoch's batch order."""
+    scheduler: Any = None
+    order: Tensor = field(default_factory=lambda: torch.empty(0, dtype=torch.int64))
+    """This epoch's order of the training examples, (N,)."""
+    batch: int = 0
+    """The next batch of this epoch (0: the epoch has not begun)."""
+    epoch: int = 0
+    """Epochs finished."""
+    loss_sum: float = 0.0
+    """Sum of the data loss times the batch size over this epoch's updates so far."""
+    count: int = 0
+    """Examples seen in this epoch so far."""
+
+
 class Trainer:
     r"""Mini-batch training with validation, early stopping, checkpoints and exact resume.
 
@@ -121,7 +141,8 @@ class Trainer:
         scheduler: optional LR scheduler, stepped per ``config.scheduler_interval``
             (``ReduceLROnPlateau`` receives the validation loss).
         checkpoint_dir: where checkpoints go; training resumes from the newest one there.
-        fingerprint: settings a checkpoint must match to be resumed (JSON-safe dict).
+        fingerprint: settings a checkpoint must match to be resumed (JSON-safe dict); the
+            model's structure and the data are always part of it.
         on_log: called with each epoch's metrics dict (also for epochs replayed on resume).
         extra_metrics: ``f(model) -> dict`` merged into each epoch's metrics.
         progress: show a tqdm bar.
@@ -147,15 +168,10 @@ class Trainer:
         self.checkpoint_dir = checkpoint_dir
         self.fingerprint = {**(fingerprint or {}), "train_config": vars(config).copy()}
         self.fingerprint["train_config"].pop("checkpoint_seconds")
-        self.on_log = on_log or (lambda line: None)
+        self.on_log = on_log
         self.extra_metrics = extra_metrics
         self.progress = progress
         self.params = [p for p in model.parameters() if p.requires_grad]
-        groups: dict[tuple, list[nn.Parameter]] = {}
-        for p in self.params:
-            groups.setdefault((p.device, p.dtype), []).append(p)
-        self._guard_groups = [(ps, torch.zeros(1, device=d), torch.ones(1, device=d))
-                              for (d, _), ps in groups.items()]  # NaN/inf guard: params, flag, 1
 
     # ----------------------------------------------------------------- evaluation
     @torch.no_grad()
@@ -168,62 +184,9 @@ class Trainer:
             total += self.loss_fn(self.model(xb), yb).item() * len(xb)
         return total / len(x)
 
-    # ----------------------------------------------------------------- checkpoints
-    def _save(self, s: dict) -> None:
-        if self.checkpoint_dir is None:
-            return
-        state = {
-            "step": s["step"], "epoch": s["epoch"], "position": s["position"],
-            "generator_at_epoch_start": bytes_to_text(s["generator_at_epoch_start"]),
-            "epoch_loss_sum": s["epoch_loss_sum"], "epoch_count": s["epoch_count"],
-            "history": s["history"], "best_valid": s["best_valid"],
-            "best_epoch": s["best_epoch"], "bad_epochs": s["bad_epochs"],
-            "rng": rng_states(), "fingerprint": self.fingerprint,
-            "scheduler": self.scheduler.state_dict() if self.scheduler else None,
-        }
-        save_checkpoint(self.checkpoint_dir, s["step"], model=self.model.state_dict(),
-                        optimizer=self.optimizer.state_dict(), state=state,
-                        best=s["best_weights"], keep=self.config.keep_checkpoints)
-
-    def _fresh_state(self) -> dict:
-        return {"step": 0, "epoch": 0, "position": 0,
-                "generator_at_epoch_start": self.generator.get_state(),
-                "epoch_loss_sum": 0.0, "epoch_count": 0, "history": [],
-                "best_valid": math.inf, "best_epoch": None, "bad_epochs": 0,
-                "best_weights": None}
-
-    def _restore(self) -> dict:
-        checkpoint = latest_checkpoint(self.checkpoint_dir) if self.checkpoint_dir else None
-        if checkpoint is None:
-            return self._fresh_state()
-        check_fingerprint(checkpoint, self.fingerprint)
-        self.model.load_state_dict(checkpoint.model)
-        self.optimizer.load_state_dict(checkpoint.optimizer)
-        s = checkpoint.state
-        if self.scheduler is not None:
-            self.scheduler.load_state_dict(s["scheduler"])
-        set_rng_states(s["rng"])
-        s["generator_at_epoch_start"] = text_to_bytes(s["generator_at_epoch_start"])
-        self.generator.set_state(s["generator_at_epoch_start"])
-        s["best_weights"] = checkpoint.best
-        for line in s["history"]:
-            self.on_log(line)
-        return s
-
-    # ----------------------------------------------------------------- the loop
-    def _gradients_finite(self) -> bool:
-        r"""Whether every gradient is finite: one fused pass per (device, dtype), the kernel
-        ``torch.amp.GradScaler`` uses, with scale 1 so the gradients stay as they are."""
-        found = 0.0
-        for params, flag, one in self._guard_groups:
-            flag.zero_()
-            grads = [p.grad for p in params if p.grad is not None]
-            torch._amp_foreach_non_finite_check_and_unscale_(grads, flag, one)
-            found += flag.item()
-        return found == 0.0
-
-    def _step(self, xb: Tensor, yb: Tensor, step: int, epoch: int) -> float:
-        r"""One update on one batch (the model is in training mode); return the data loss."""
+    # ----------------------------------------------------------------- one update
+    def _update(self, xb: Tensor, yb: Tensor, s: SupervisedState) -> float:
+        r"""One optimizer step on one batch (the model is in training mode); the data loss."""
         loss = self.loss_fn(self.model(xb), yb)
         self.optimizer.zero_grad(set_to_none=True)
         c = self.config
@@ -232,48 +195,36 @@ class Trainer:
         else:
             loss.backward()
         loss_value = loss.item()
-        finite_loss = math.isfinite(loss_value)
-        if not (finite_loss and self._gradients_finite()):
+        if not math.isfinite(loss_value):
             raise NonFiniteLossError(
-                f"non-finite {'gradient' if finite_loss else 'loss'} at step {step + 1} "
-                f"(epoch {epoch + 1}): training stopped before the optimizer step; weights "
-                f"are those after step {step}")
+                f"non-finite loss at step {s.step + 1} (epoch {s.epoch + 1}): training "
+                f"stopped before the optimizer step; weights are those after step {s.step}")
         if c.clip_grad_norm is not None:
             nn.utils.clip_grad_norm_(self.params, c.clip_grad_norm)
-        self.optimizer.step()
+        self.optimizer.step()  # the loop's guard refuses non-finite gradients first
         if self.scheduler is not None and c.scheduler_interval == "step":
             self.scheduler.step()
         return loss_value
 
-    def _end_epoch(self, s: dict, valid: tuple[Tensor, Tensor] | None) -> bool:
-        r"""Log the epoch, step the scheduler, update early stopping; True means stop."""
-        line = {"epoch": s["epoch"] + 1, "step": s["step"],
-                "train_loss": s["epoch_loss_sum"] / s["epoch_count"],
+    def _end_epoch(self, s: SupervisedState, valid: tuple[Tensor, Tensor] | None) -> dict:
+        r"""Validate, step the scheduler, start the next epoch; the epoch's log line."""
+        line = {"epoch": s.epoch + 1, "train_loss": s.loss_sum / s.count,
                 "lr": self.optimizer.param_groups[0]["lr"]}
         valid_loss = self.evaluate(*valid) if valid is not None else None
         if valid_loss is not None:
             line["valid_loss"] = valid_loss
         if self.extra_metrics is not None:
             line.update(self.extra_metrics(self.model))
-        s["history"].append(line)
-        self.on_log(line)
         if self.scheduler is not None and self.config.scheduler_interval == "epoch":
             if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
                 self.scheduler.step(valid_loss if valid_loss is not None else line["train_loss"])
             else:
                 self.scheduler.step()
-        s["epoch"] += 1
-        s["position"], s["epoch_loss_sum"], s["epoch_count"] = 0, 0.0, 0
-        s["generator_at_epoch_start"] = self.generator.get_state()
-        if self.config.patience is None or valid_loss is None:
-            return False
-        if valid_loss < s["best_valid"]:
-            s["best_valid"], s["best_epoch"], s["bad_epochs"] = valid_loss, s["epoch"], 0
-            s["best_weights"] = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
-            return False
-        s["bad_epochs"] += 1
-        return s["bad_epochs"] >= self.config.patience
+        s.epoch += 1
+        s.batch, s.loss_sum, s.count = 0, 0.0, 0
+        return line
 
+    # ----------------------------------------------------------------- the loop
     def fit(self, train: tuple[Tensor, Tensor],
             valid: tuple[Tensor, Tensor] | None = None) -> FitResult:
         r"""Train for ``config.epochs`` epochs (or until early stopping), resuming if possible.
@@ -281,40 +232,36 @@ class Trainer:
         Raises:
             NonFiniteLossError: the loss or a gradient became NaN/inf.
             TrainingInterrupted: a stop was requested; a checkpoint was saved first.
+            CheckpointError: the newest checkpoint is corrupt, or was written for another
+                model, other data or other settings.
         """
         x, y = train
         n, c = len(x), self.config
         batch_size = n if c.batch_size is None else min(c.batch_size, n)
-        s = self._restore()
-        stopped_early = bool(s["history"]) and c.patience is not None and \
-            s["bad_epochs"] >= c.patience
         per_epoch = math.ceil(n / batch_size)
-        bar = tqdm(total=c.epochs * per_epoch, initial=s["step"], disable=not self.progress,
-                   leave=False, unit="step")
-        last_save = time.monotonic()
-        while s["epoch"] < c.epochs and not stopped_early:
-            batches = batch_indices(n, batch_size, generator=self.generator)
-            self.model.train()  # evaluate() at each epoch's end switches to eval mode
-            for i in range(s["position"], len(batches)):
-                idx = batches[i]
-                loss = self._step(x[idx], y[idx], s["step"], s["epoch"])
-                s["step"] += 1
-                s["position"] = i + 1
-                s["epoch_loss_sum"] += loss * len(idx)
-                s["epoch_count"] += len(idx)
-                bar.update()
-                if stop_requested() and i + 1 < len(batches):
-                    self._save(s)
-                    raise TrainingInterrupted(f"interrupted at step {s['step']}")
-            stopped_early = self._end_epoch(s, valid)
-            if stop_requested():
-                self._save(s)
-                raise TrainingInterrupted(f"interrupted at step {s['step']}")
-            if time.monotonic() - last_save >= c.checkpoint_seconds and s["epoch"] < c.epochs:
-                self._save(s)
-                last_save = time.monotonic()
-        bar.close()
-        if c.patience is not None and s["best_weights"] is not None:
-            self.model.load_state_dict(s["best_weights"])
-        return FitResult(history=s["history"], steps=s["step"], best_epoch=s["best_epoch"],
-                         stopped_early=stopped_early)
+
+        def step(s: SupervisedState) -> dict | None:
+            if s.batch == 0:
+                s.order = torch.randperm(n, generator=s.generator)  # (N,)
+                self.model.train()  # evaluate() at each epoch's end switches to eval mode
+            idx = s.order[s.batch * batch_size:(s.batch + 1) * batch_size]  # (B,)
+            loss = self._update(x[idx], y[idx], s)
+            s.batch += 1
+            s.loss_sum += loss * len(idx)
+            s.count += len(idx)
+            return self._end_epoch(s, valid) if s.batch == per_epoch else None
+
+        data = {"x": x, "y": y, **({"valid_x": valid[0], "valid_y": valid[1]} if valid else {})}
+        fingerprint = {**self.fingerprint,
+                       "data": {k: tensor_fingerprint(v) for k, v in data.items()}}
+        state = SupervisedState(model=self.model, optimizer=self.optimizer,
+                                generator=self.generator, scheduler=self.scheduler)
+        result = run_loop(
+            step, state, LoopConfig(steps=c.epochs * per_epoch,
+                                    checkpoint_seconds=c.checkpoint_seconds,
+                                    keep_checkpoints=c.keep_checkpoints, patience=c.patience),
+            checkpoint_dir=self.checkpoint_dir, fingerprint=fingerprint, on_log=self.on_log,
+            progress=self.progress)
+        return FitResult(history=result.history, steps=result.steps,
+                         best_epoch=result.best["epoch"] if result.best else None,
+                         stopped_early=result.stopped_early)
