@@ -34,7 +34,7 @@ def _seed(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mllab", description="The machine-learning course as experiments.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    sub.add_parser("list", help="list experiments: name, lecture, claim")
+    sub.add_parser("list", help="list experiments: name, lecture, file, claim")
     run = sub.add_parser("run", help="run one experiment")
     run.add_argument("name")
     run.add_argument("--quick", action="store_true", help="quick mode (under 30 s)")
@@ -60,9 +60,10 @@ def _summary(result: dict, run_dir: Path) -> str:
 
 def _list() -> int:
     from mllab.experiments import all_experiments
+    from mllab.experiments.registry import source_file
 
     for e in all_experiments():
-        print(f"{e.name:<24} {e.lecture:<20} {e.claim}")
+        print(f"{e.name:<28} {e.lecture:<24} {source_file(e)}\n    {e.claim}")
     return 0
 
 

@@ -1,7 +1,11 @@
-r"""Classification accuracy, the share of examples whose predicted class is the label."""
+r"""Measures the experiments share: accuracy, the mean and spread of repeats, Spearman's rank
+correlation with a permutation test."""
 
 from __future__ import annotations
 
+import math
+
+import torch
 from torch import Tensor
 
 
@@ -13,3 +17,44 @@ def accuracy(prediction: Tensor, y: Tensor) -> float:
         raise ValueError(f"prediction {tuple(prediction.shape)} does not match labels "
                          f"{tuple(y.shape)}")
     return (predicted == y).double().mean().item()
+
+
+def mean_and_spread(values: list[float]) -> tuple[float, float]:
+    r"""Mean and sample standard deviation (0 for one value)."""
+    v = torch.tensor(values, dtype=torch.float64)
+    return float(v.mean()), float(v.std()) if len(values) > 1 else 0.0
+
+
+def average_ranks(v: Tensor) -> Tensor:
+    r"""Ranks 1..n of the entries of ``v`` (``(n,)``); tied entries share their mean rank."""
+    order = torch.argsort(v, stable=True)
+    ranks = torch.empty(len(v), dtype=torch.float64)
+    ranks[order] = torch.arange(1, len(v) + 1, dtype=torch.float64)
+    _, group, counts = torch.unique(v, return_inverse=True, return_counts=True)
+    sums = torch.zeros(len(counts), dtype=torch.float64).index_add_(0, group, ranks)
+    return (sums / counts)[group]  # (n,)
+
+
+
+def spearman(a: Tensor, b: Tensor, *, permutations: int, generator: torch.Generator
+             ) -> tuple[float, float]:
+    r"""Spearman's rank correlation of ``a`` and ``b`` and its two-sided permutation p-value.
+
+    .. math:: \rho = \frac{\sum_i (r_i - \bar r)(s_i - \bar s)}
+        {\sqrt{\sum_i (r_i - \bar r)^2 \sum_i (s_i - \bar s)^2}}
+
+    with :math:`r, s` the average ranks of ``a`` and ``b``. The p-value is the share of
+    random relabellings (``permutations`` of them, and the observed one) whose
+    :math:`|\rho|` reaches the observed :math:`|\rho|`. ``nan`` if either is constant.
+    """
+    r = average_ranks(a.double())
+    s = average_ranks(b.double())
+    r, s = r - r.mean(), s - s.mean()
+    scale = float(r.norm() * s.norm())
+    if scale == 0.0:
+        return math.nan, math.nan
+    rho = float(r @ s) / scale
+    perms = torch.argsort(torch.rand(permutations, len(s), generator=generator), dim=1)
+    null = (s[perms] @ r) / scale  # (permutations,)
+    hits = int((null.abs() >= abs(rho) - 1e-12).sum())
+    return rho, (hits + 1) / (permutations + 1)

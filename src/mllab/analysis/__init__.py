@@ -15,7 +15,13 @@ lecture (sharp and flat minima):
 - :func:`filter_normalized_direction`, :func:`loss_along_line`, :func:`loss_on_plane`: error
   surfaces (Li et al. 2018, arXiv:1712.09913);
 - :func:`top_hessian_eigenvalue`, :func:`epsilon_sharpness`: sharpness (Keskar et al. 2017,
-  arXiv:1609.04836).
+  arXiv:1609.04836);
+- :func:`minimize_gradient_norm`: search for critical points of every kind;
+- :func:`least_squares`, :func:`mse_hessian`, :func:`design_matrix`, :func:`linear_mse`:
+  linear regression in closed form;
+- :func:`elongated_bowl`, :func:`gd_excess_loss`, :func:`updates_to_reach`: gradient descent on
+  a quadratic in closed form; :func:`bowl_with_bump`, :func:`curve_critical_points`: a 1-D
+  curve with a local minimum before a deeper one.
 """
 
 from mllab.analysis.critical_point import (
@@ -25,6 +31,7 @@ from mllab.analysis.critical_point import (
     escape_direction,
     escape_step,
 )
+from mllab.analysis.critical_point_search import minimize_gradient_norm
 from mllab.analysis.hessian import (
     flat_params,
     gradient_and_hessian,
@@ -34,27 +41,40 @@ from mllab.analysis.hessian import (
     set_flat_params,
 )
 from mllab.analysis.lanczos import hessian_extremes, lanczos_extremes, lanczos_tridiagonal
+from mllab.analysis.least_squares import design_matrix, least_squares, linear_mse, mse_hessian
+from mllab.analysis.loss_curve import bowl_with_bump, curve_critical_points
+from mllab.analysis.quadratic import elongated_bowl, gd_excess_loss, updates_to_reach
 from mllab.analysis.sharpness import epsilon_sharpness, top_hessian_eigenvalue
 from mllab.analysis.surface import filter_normalized_direction, loss_along_line, loss_on_plane
 
 __all__ = [
     "KINDS",
     "CriticalPoint",
+    "bowl_with_bump",
     "classify_critical_point",
+    "curve_critical_points",
+    "design_matrix",
+    "elongated_bowl",
     "epsilon_sharpness",
     "escape_direction",
     "escape_step",
     "filter_normalized_direction",
     "flat_params",
+    "gd_excess_loss",
     "gradient_and_hessian",
     "hessian_extremes",
     "hvp",
     "hvp_operator",
     "lanczos_extremes",
     "lanczos_tridiagonal",
+    "least_squares",
+    "linear_mse",
     "loss_along_line",
     "loss_on_plane",
+    "minimize_gradient_norm",
     "model_loss_fn",
+    "mse_hessian",
     "set_flat_params",
     "top_hessian_eigenvalue",
+    "updates_to_reach",
 ]

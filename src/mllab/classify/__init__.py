@@ -5,9 +5,12 @@ r"""The Classification lectures: probabilistic generative model, logistic and so
 - :func:`two_class_linear`: the shared-covariance posterior as :math:`\sigma(w^\top x + b)`;
 - :func:`logistic_gradient` and :class:`LogisticRegression`: the lecture's hand gradient
   :math:`-\sum_n (\hat y^n - f(x^n))\, x_i^n` and gradient descent with it;
-- :func:`softmax_regression_gradient` and :class:`SoftmaxRegression`: :math:`K` classes.
+- :func:`softmax_regression_gradient` and :class:`SoftmaxRegression`: :math:`K` classes;
+- :func:`best_linear_accuracy`: the best any linear classifier can do on 2-D data;
+  :class:`Cascade`: cascaded logistic regressions that transform the features first.
 """
 
+from mllab.classify.cascade import Cascade
 from mllab.classify.generative import (
     COVARIANCES,
     GaussianGenerativeClassifier,
@@ -17,15 +20,18 @@ from mllab.classify.generative import (
     two_class_linear,
 )
 from mllab.classify.gradient_descent_config import GradientDescentConfig
+from mllab.classify.linear_separability import best_linear_accuracy
 from mllab.classify.logistic import LogisticRegression, logistic_gradient, logistic_loss
 from mllab.classify.softmax_regression import SoftmaxRegression, softmax_regression_gradient
 
 __all__ = [
     "COVARIANCES",
+    "Cascade",
     "GaussianGenerativeClassifier",
     "GradientDescentConfig",
     "LogisticRegression",
     "SoftmaxRegression",
+    "best_linear_accuracy",
     "class_statistics",
     "diagonal_gaussian_log_density",
     "gaussian_log_density",

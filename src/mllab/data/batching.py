@@ -12,10 +12,12 @@ Differences from the course: none; the last batch is simply smaller when B does 
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
-__all__ = ["batch_indices"]
+__all__ = ["batch_indices", "updates_per_epoch"]
 
 
 def batch_indices(
@@ -56,3 +58,8 @@ def batch_indices(
     else:
         order = torch.arange(n)  # (n,)
     return list(torch.split(order, batch_size))
+
+
+def updates_per_epoch(n: int, batch: int | None) -> int:
+    r"""Updates in one epoch of ``n`` examples: :math:`\lceil n / B \rceil` (1 for full batch)."""
+    return 1 if batch is None else math.ceil(n / min(batch, n))

@@ -33,7 +33,7 @@ from torch import Tensor
 
 from mllab.data.scaling import Standardizer
 
-__all__ = ["DATASETS", "Split", "load_dataset", "split_indices"]
+__all__ = ["DATASETS", "Split", "load_dataset", "raw_diabetes", "split_indices"]
 
 DATASETS: tuple[str, ...] = ("diabetes", "breast_cancer", "iris", "wine", "digits")
 _REGRESSION = frozenset({"diabetes"})
@@ -208,3 +208,18 @@ def load_dataset(
         num_classes=num_classes,
         scaler=scaler,
     )
+
+
+def raw_diabetes(seed: int) -> tuple[Tensor, Tensor, tuple[str, ...]]:
+    r"""The training split of scikit-learn's diabetes data with the RAW feature values
+    (``load_diabetes(scaled=False)``), split as :func:`mllab.data.load_dataset` splits it.
+
+    Returns ``x`` (N, 10) and ``y`` (N,) in float64, and the feature names.
+    """
+    from sklearn.datasets import load_diabetes  # lazy: keeps import cheap
+
+    bunch = load_diabetes(scaled=False)
+    x = torch.as_tensor(bunch.data, dtype=torch.float64)  # (442, 10)
+    y = torch.as_tensor(bunch.target, dtype=torch.float64)  # (442,)
+    train, _, _ = split_indices(y, generator=torch.Generator().manual_seed(seed))
+    return x[train], y[train], tuple(bunch.feature_names)

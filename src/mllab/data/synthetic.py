@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["channel_views", "kinked_curve", "sliding_windows"]
+__all__ = ["channel_views", "kinked_curve", "sliding_windows", "xor_clusters"]
 
 # Kinks of the piecewise-linear part: f(x) = 0.5 x + sum_j c_j ReLU(x - b_j).
 _KINK_LOCATIONS = (-1.5, 0.0, 1.5)
@@ -167,3 +167,14 @@ def sliding_windows(series: Tensor, k: int) -> tuple[Tensor, Tensor]:
     x = series.unfold(0, k, 1)[:-1].clone()  # (N - k, k): row t is series[t : t + k]
     y = series[k:].clone()  # (N - k,)
     return x, y
+
+
+def xor_clusters(per_cluster: int, spread: float, generator: torch.Generator
+                 ) -> tuple[Tensor, Tensor]:
+    r"""SYNTHETIC XOR-like data: Gaussian clusters at (0,0), (1,1) (class 0) and (0,1),
+    (1,0) (class 1). Returns x (4·per_cluster, 2) and y (4·per_cluster,) in {0, 1}."""
+    corners = torch.tensor([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    labels = torch.tensor([0, 0, 1, 1])
+    noise = spread * torch.randn(4, per_cluster, 2, generator=generator)  # (4, n, 2)
+    x = (corners[:, None, :] + noise).reshape(-1, 2)  # (4n, 2)
+    return x, labels.repeat_interleave(per_cluster)

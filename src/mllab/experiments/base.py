@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mllab.config import ConfigError, require  # noqa: F401 (re-exported for experiments)
+from mllab.config import ConfigError
 
 VERDICTS = ("reproduced", "not reproduced", "inconclusive")
 

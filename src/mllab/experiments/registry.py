@@ -1,16 +1,23 @@
-r"""Finding experiments: one module per lecture, imported only when asked for."""
+r"""Finding experiments: one package per lecture, one module per experiment, imported only
+when asked for.
+
+A lecture package ``mllab.experiments.<lecture>`` names its title (``LECTURE``) and its
+experiment modules in course order (``EXPERIMENTS``); importing a module registers its
+experiment with :func:`mllab.experiments.base.experiment`.
+"""
 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from mllab.experiments.base import REGISTRY, Experiment
 
-LECTURE_MODULES = (
+LECTURE_PACKAGES = (
     "regression", "critical_points", "batch_momentum", "adaptive_lr", "training_strategy",
     "learning_theory", "classification", "cnn", "normalization",
 )
-"""Modules of ``mllab.experiments``, one per lecture, in course order."""
+"""Packages of ``mllab.experiments``, one per lecture, in course order."""
 
 
 class UnknownExperiment(ValueError):
@@ -18,10 +25,24 @@ class UnknownExperiment(ValueError):
 
 
 def all_experiments() -> list[Experiment]:
-    r"""Every experiment, in course order."""
-    for module in LECTURE_MODULES:
-        importlib.import_module(f"mllab.experiments.{module}")
-    return list(REGISTRY.values())
+    r"""Every experiment, in course order (whatever order their modules were imported in);
+    experiments registered from elsewhere come last."""
+    modules = []
+    for package in LECTURE_PACKAGES:
+        lecture = importlib.import_module(f"mllab.experiments.{package}")
+        modules += [importlib.import_module(f"mllab.experiments.{package}.{m}").__name__
+                    for m in lecture.EXPERIMENTS]
+    rank = {name: i for i, name in enumerate(modules)}
+    return sorted(REGISTRY.values(), key=lambda e: rank.get(e.fn.__module__, len(rank)))
+
+
+def source_file(experiment: Experiment) -> str:
+    r"""Where an experiment lives, relative to the installed package:
+    ``mllab/experiments/<lecture>/<experiment>.py``."""
+    import mllab
+
+    path = Path(importlib.import_module(experiment.fn.__module__).__file__)
+    return path.relative_to(Path(mllab.__file__).parent.parent).as_posix()
 
 
 def get_experiment(name: str) -> Experiment:

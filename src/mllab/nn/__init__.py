@@ -5,6 +5,7 @@ r"""Lecture 1's models, from the linear model to a deep network with dropout.
 - :class:`SigmoidNetwork`: :math:`y = b + c^\top \sigma(b' + W x)`;
 - :class:`ReLUNetwork`: :math:`y = b + c^\top \max(0, b' + W x)`;
 - :class:`MLP` and :class:`MLPConfig`: several hidden layers with dropout;
+- :class:`ChainNetwork`: :math:`y = w_2 w_1 x`, a saddle point at the origin;
 - :class:`BackpropMLP`: backpropagation written from the chain rule, no autograd;
 - :func:`conv2d_reference`, :func:`max_pool2d_reference` (the lecture's convolution and
   pooling) and :class:`CNN` (``nn.Conv2d``) for 8×8 digits;
@@ -13,6 +14,7 @@ r"""Lecture 1's models, from the linear model to a deep network with dropout.
 """
 
 from mllab.nn.backprop import BackpropMLP, Cache, Gradients
+from mllab.nn.chain_network import ChainNetwork
 from mllab.nn.cnn import CNN, CNNConfig, num_parameters
 from mllab.nn.conv import (
     conv2d_reference,
@@ -41,6 +43,7 @@ __all__ = [
     "BackpropMLP",
     "CNNConfig",
     "Cache",
+    "ChainNetwork",
     "Gradients",
     "conv2d_reference",
     "conv_output_size",

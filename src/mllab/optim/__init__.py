@@ -6,7 +6,8 @@ Optimizers (``torch.optim.Optimizer`` subclasses, multi-tensor updates):
 - :class:`Momentum`: :math:`m \leftarrow \lambda m - \eta g,\ \theta \leftarrow \theta + m`
   (the course's form; differs from ``torch.optim.SGD`` when :math:`\eta` changes);
 - :class:`Adagrad`: :math:`\theta_i \leftarrow \theta_i - (\eta^t/\sigma_i^t) g_i` with the
-  root mean square of all past gradients;
+  root mean square of all past gradients; :class:`ConstantRateAdagrad`: the 2021 lecture's
+  form with a constant :math:`\eta`;
 - :class:`RMSProp`: the same with a running mean square, starting at :math:`\sigma^0 = |g^0|`
   (torch starts from zero);
 - :class:`Adam`: RMSProp plus momentum, with bias correction (equal to ``torch.optim.Adam``).
@@ -21,6 +22,7 @@ Schedules (``torch.optim.lr_scheduler.LRScheduler`` subclasses): :class:`Inverse
 
 from mllab.optim.adagrad import Adagrad, adagrad_step
 from mllab.optim.adam import Adam, adam_step
+from mllab.optim.constant_rate_adagrad import ConstantRateAdagrad
 from mllab.optim.gradient_descent import GradientDescent, gradient_descent_step
 from mllab.optim.momentum import Momentum, momentum_step
 from mllab.optim.rmsprop import RMSProp, rmsprop_step
@@ -33,7 +35,7 @@ from mllab.optim.schedules import (
 )
 
 __all__ = [
-    "Adagrad", "Adam", "ExponentialDecay", "GradientDescent", "InverseSqrtDecay", "Momentum",
-    "RMSProp", "StepDecay", "WarmupCosine", "WarmupInverseSqrt", "adagrad_step", "adam_step",
-    "gradient_descent_step", "momentum_step", "rmsprop_step",
+    "Adagrad", "Adam", "ConstantRateAdagrad", "ExponentialDecay", "GradientDescent",
+    "InverseSqrtDecay", "Momentum", "RMSProp", "StepDecay", "WarmupCosine", "WarmupInverseSqrt",
+    "adagrad_step", "adam_step", "gradient_descent_step", "momentum_step", "rmsprop_step",
 ]

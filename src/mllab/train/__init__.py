@@ -10,6 +10,8 @@ from mllab.train.checkpoint import (
     save_checkpoint,
     tensor_fingerprint,
 )
+from mllab.train.cross_validation import cross_validation_mse, kfold_indices
+from mllab.train.descent import DescentState, descent_step
 from mllab.train.loop import (
     LoopConfig,
     LoopResult,
@@ -25,9 +27,10 @@ from mllab.train.stop import graceful_stop, request_stop, stop_requested
 from mllab.train.trainer import FitResult, SupervisedState, TrainConfig, Trainer, weight_penalty
 
 __all__ = [
-    "Checkpoint", "CheckpointError", "FitResult", "LoopConfig", "LoopResult", "LoopState",
-    "NonFiniteLossError", "SupervisedState", "TrainConfig", "Trainer", "TrainingInterrupted",
-    "derive_seed", "episode_seed", "graceful_stop", "latest_checkpoint", "list_checkpoints",
+    "Checkpoint", "CheckpointError", "DescentState", "FitResult", "LoopConfig", "LoopResult",
+    "LoopState", "NonFiniteLossError", "SupervisedState", "TrainConfig", "Trainer",
+    "TrainingInterrupted", "cross_validation_mse", "derive_seed", "descent_step",
+    "episode_seed", "graceful_stop", "kfold_indices", "latest_checkpoint", "list_checkpoints",
     "load_checkpoint", "request_stop", "run_loop", "save_checkpoint", "seed_everything",
     "set_threads", "stop_requested", "tensor_fingerprint", "transient", "weight_penalty",
 ]

@@ -15,31 +15,6 @@ returned metrics, stops early where asked, takes checkpoints, answers SIGINT/SIG
 checkpoint and :class:`TrainingInterrupted`, and resumes from the newest checkpoint so that a
 run killed at any moment (SIGKILL included) ends bitwise identical to one never interrupted.
 
-What a checkpoint holds, by the type of each field's value:
-
-=====================================  ===================================================
-value                                  saved as
-=====================================  ===================================================
-``nn.Module``                          its ``state_dict`` in ``<field>.safetensors``, and
-                                       each submodule's train/eval mode
-``torch.optim.Optimizer``              state tensors in ``<field>.safetensors``, the rest JSON
-LR scheduler                           its ``state_dict``, JSON
-``torch.Generator``                    its state, JSON (base64)
-``numpy.random.Generator``             its bit generator's state, JSON
-tensor, or lists / tuples / dicts      tensors in ``<field>.safetensors``, the structure JSON
-holding tensors and plain values
-``int``, ``float``, ``str``, ``bool``,  JSON (exact: floats round-trip through their repr)
-``None``
-=====================================  ===================================================
-
-The global RNGs of python, numpy and torch are saved too (dropout draws from torch's).
-Fields made with :func:`transient` are not saved: data, a frozen reference, an environment.
-
-Restoring: modules, optimizers, schedulers and generators load in place, so the objects that
-closures and optimizers hold stay the ones they hold; a tensor loads in place when its shape
-and dtype are unchanged (a tensor that an optimizer updates stays that tensor), otherwise it
-is replaced, like every other value.
-
 **Environments** that cannot be serialized (gymnasium) follow one rule: the environment is a
 :func:`transient` field; ``boundary(state)`` tells the loop where a checkpoint may be taken,
 at episode boundaries; and each episode starts with ``env.reset(seed=episode_seed(seed, k))``
@@ -54,61 +29,38 @@ optimizer's class); a checkpoint with another fingerprint is refused, naming the
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import numpy as np
 import torch
 from torch import Tensor, nn
-from torch.optim.lr_scheduler import LRScheduler
 from tqdm import tqdm
 
 from mllab.config import is_int, require
-from mllab.train.checkpoint import (
-    CheckpointError,
-    check_fingerprint,
-    latest_checkpoint,
-    optimizer_from_files,
-    optimizer_to_files,
-    save_checkpoint,
-)
-from mllab.train.seed import (
-    bytes_to_text,
-    derive_seed,
-    rng_states,
-    set_rng_states,
-    text_to_bytes,
+from mllab.train.checkpoint import check_fingerprint, latest_checkpoint, save_checkpoint
+from mllab.train.guard import NonFiniteLossError, finite_gradients_hook
+from mllab.train.seed import derive_seed, rng_states, set_rng_states
+from mllab.train.state import (
+    LoopState,
+    decode_field,
+    encode_field,
+    saved_fields,
+    structure,
+    transient,
 )
 from mllab.train.stop import stop_requested
-
-
-class NonFiniteLossError(RuntimeError):
-    r"""The loss or a gradient became NaN/inf; training stopped before the optimizer step."""
 
 
 class TrainingInterrupted(Exception):
     r"""SIGINT/SIGTERM arrived; a checkpoint was saved and training stopped."""
 
 
-@dataclass(kw_only=True)
-class LoopState:
-    r"""Base of every algorithm's state; :func:`run_loop` counts ``step``."""
-
-    step: int = 0
-    """Steps taken so far."""
-
-
 S = TypeVar("S", bound=LoopState)
 Step = Callable[[S], "dict | None"]
-
-
-def transient(default: Any = None) -> Any:
-    r"""A state field that checkpoints leave out (data, a frozen teacher, an environment)."""
-    return field(default=default, metadata={"checkpoint": False})
+"""One step of an algorithm: ``step(state)`` returns the metrics to log, or ``None``."""
 
 
 def episode_seed(seed: int, episode: int) -> int:
@@ -153,166 +105,6 @@ class LoopResult:
     stopped_early: bool = False
 
 
-# ------------------------------------------------------------------ the NaN/inf guard
-class FiniteGradients:
-    r"""Whether every gradient of some parameters is finite: one fused pass per (device,
-    dtype), the kernel ``torch.amp.GradScaler`` uses, with scale 1 so the gradients stay as
-    they are. Built once per set of parameters; calling it costs one sync per group."""
-
-    def __init__(self, params: list[Tensor]) -> None:
-        groups: dict[tuple, list[Tensor]] = {}
-        for p in params:
-            groups.setdefault((p.device, p.dtype), []).append(p)
-        self.size = len(params)
-        self.groups = [(ps, torch.zeros(1, device=d), torch.ones(1, device=d))
-                       for (d, _), ps in groups.items()]
-
-    def __call__(self) -> bool:
-        found = 0.0
-        for params, flag, one in self.groups:
-            grads = [p.grad for p in params if p.grad is not None]
-            if grads:
-                flag.zero_()
-                torch._amp_foreach_non_finite_check_and_unscale_(grads, flag, one)
-                found += flag.item()
-        return found == 0.0
-
-
-def _guard(name: str, state: LoopState) -> Callable:
-    r"""A pre-step hook for optimizer ``name`` that refuses non-finite gradients."""
-    check: FiniteGradients | None = None
-
-    def hook(optimizer: torch.optim.Optimizer, args, kwargs) -> None:
-        nonlocal check
-        groups = optimizer.param_groups
-        if check is None or check.size != sum(len(g["params"]) for g in groups):
-            check = FiniteGradients([p for g in groups for p in g["params"]])
-        if not check():
-            raise NonFiniteLossError(
-                f"non-finite gradient for {name!r} at step {state.step + 1}: training stopped "
-                f"before the optimizer step; weights are those after step {state.step}")
-    return hook
-
-
-# ------------------------------------------------------------------ saving a state
-def _saved_fields(state: LoopState) -> list[str]:
-    return [f.name for f in dataclasses.fields(state) if f.metadata.get("checkpoint", True)]
-
-
-def _pack(value: Any, key: str, tensors: dict[str, Tensor], where: str) -> Any:
-    r"""``value`` as JSON, its tensors moved into ``tensors`` under ``key``-based names."""
-    if torch.is_tensor(value):
-        tensors[key] = value
-        return {"__tensor__": key, "device": str(value.device)}
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, list | tuple):
-        items = [_pack(v, f"{key}/{i}", tensors, where) for i, v in enumerate(value)]
-        return items if isinstance(value, list) else {"__tuple__": items}
-    if isinstance(value, dict) and all(isinstance(k, str) and not k.startswith("__")
-                                       for k in value):
-        return {k: _pack(v, f"{key}/{k}", tensors, where) for k, v in value.items()}
-    raise CheckpointError(f"state field {where!r} holds a {type(value).__name__}, which a "
-                          f"checkpoint cannot store; keep tensors, numbers, strings, lists, "
-                          f"tuples and dicts with string keys, or make the field transient()")
-
-
-def _unpack(value: Any, tensors: dict[str, Tensor]) -> Any:
-    if isinstance(value, list):
-        return [_unpack(v, tensors) for v in value]
-    if isinstance(value, dict):
-        if "__tensor__" in value:
-            t = tensors[value["__tensor__"]]
-            return t if value["device"] == "cpu" else t.to(value["device"])
-        if "__tuple__" in value:
-            return tuple(_unpack(v, tensors) for v in value["__tuple__"])
-        return {k: _unpack(v, tensors) for k, v in value.items()}
-    return value
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, nn.Module):
-        return "module"
-    if isinstance(value, torch.optim.Optimizer):
-        return "optimizer"
-    if isinstance(value, LRScheduler):
-        return "scheduler"
-    if isinstance(value, torch.Generator):
-        return "torch_generator"
-    if isinstance(value, np.random.Generator):
-        return "numpy_generator"
-    return "value"
-
-
-def _encode(name: str, value: Any, tensors: dict[str, dict[str, Tensor]]) -> dict:
-    kind = _kind(value)
-    if kind == "module":
-        tensors[name] = dict(value.state_dict())
-        return {"kind": kind, "training": {n: m.training for n, m in value.named_modules()}}
-    if kind == "optimizer":
-        tensors[name], meta = optimizer_to_files(value.state_dict())
-        return {"kind": kind, "state": meta}
-    if kind == "scheduler":
-        return {"kind": kind, "state": value.state_dict()}
-    if kind == "torch_generator":
-        return {"kind": kind, "state": bytes_to_text(value.get_state())}
-    if kind == "numpy_generator":
-        return {"kind": kind, "state": value.bit_generator.state}
-    group: dict[str, Tensor] = {}
-    packed = _pack(value, "value", group, name)
-    if group:
-        tensors[name] = group
-    return {"kind": kind, "value": packed}
-
-
-def _decode(state: LoopState, name: str, saved: dict, tensors: dict[str, dict]) -> None:
-    value, kind = getattr(state, name), saved["kind"]
-    if _kind(value) != kind:
-        raise CheckpointError(f"state field {name!r} holds a {_kind(value)} but the "
-                              f"checkpoint has a {kind}")
-    group = tensors.get(name, {})
-    if kind == "module":
-        value.load_state_dict(group)
-        for n, m in value.named_modules():
-            m.train(saved["training"].get(n, m.training))
-    elif kind == "optimizer":
-        value.load_state_dict(optimizer_from_files(group, saved["state"]))
-    elif kind == "scheduler":
-        value.load_state_dict(saved["state"])
-    elif kind == "torch_generator":
-        value.set_state(text_to_bytes(saved["state"]))
-    elif kind == "numpy_generator":
-        value.bit_generator.state = saved["state"]
-    else:
-        new = _unpack(saved["value"], group)
-        if torch.is_tensor(value) and torch.is_tensor(new) and value.shape == new.shape \
-                and value.dtype == new.dtype:
-            with torch.no_grad():
-                value.copy_(new)
-        else:
-            setattr(state, name, new)
-
-
-def structure(state: LoopState) -> dict:
-    r"""The part of a checkpoint's fingerprint that the state itself gives: every saved field's
-    kind, every module's parameter and buffer names with dtype and shape, optimizer classes."""
-    out = {}
-    for name in _saved_fields(state):
-        value = getattr(state, name)
-        kind = _kind(value)
-        if kind == "module":
-            out[name] = {k: f"{str(t.dtype).removeprefix('torch.')}{list(t.shape)}"
-                         for k, t in value.state_dict().items()}
-        elif kind in ("optimizer", "scheduler"):
-            out[name] = f"{kind} {type(value).__name__}"
-        else:
-            out[name] = kind
-    return out
-
-
-# ------------------------------------------------------------------ the loop
 class _Loop:
     r"""One call of :func:`run_loop`: its bookkeeping, checkpoints and early stopping."""
 
@@ -328,14 +120,15 @@ class _Loop:
         self.saved_at: int | None = None
 
     def modules(self) -> dict[str, nn.Module]:
-        return {n: v for n in _saved_fields(self.state)
+        return {n: v for n in saved_fields(self.state)
                 if isinstance(v := getattr(self.state, n), nn.Module)}
 
     def save(self) -> None:
         if self.checkpoint_dir is None or self.saved_at == self.state.step:
             return
         tensors: dict[str, dict[str, Tensor]] = {}
-        fields = {n: _encode(n, getattr(self.state, n), tensors) for n in _saved_fields(self.state)}
+        fields = {n: encode_field(n, getattr(self.state, n), tensors)
+                  for n in saved_fields(self.state)}
         for n, group in (self.best_modules or {}).items():
             tensors[f"best-{n}"] = group
         loop = {"history": self.history, "best": self.best, "bad": self.bad,
@@ -354,8 +147,8 @@ class _Loop:
             return False
         check_fingerprint(checkpoint, self.fingerprint)
         saved = checkpoint.state
-        for n in _saved_fields(self.state):
-            _decode(self.state, n, saved["fields"][n], checkpoint.tensors)
+        for n in saved_fields(self.state):
+            decode_field(self.state, n, saved["fields"][n], checkpoint.tensors)
         set_rng_states(saved["rng"])
         loop = saved["loop"]
         self.history, self.best, self.bad = loop["history"], loop["best"], loop["bad"]
@@ -424,7 +217,7 @@ def run_loop(
         for line in loop.history:
             on_log(line)
     at_boundary = boundary or (lambda s: True)
-    hooks = [v.register_step_pre_hook(_guard(n, state)) for n in _saved_fields(state)
+    hooks = [v.register_step_pre_hook(finite_gradients_hook(n, state)) for n in saved_fields(state)
              if isinstance(v := getattr(state, n), torch.optim.Optimizer)]
     bar = tqdm(total=config.steps, initial=state.step, disable=not progress, leave=False,
                unit="step")
@@ -453,6 +246,6 @@ def run_loop(
 
 
 __all__ = [
-    "FiniteGradients", "LoopConfig", "LoopResult", "LoopState", "NonFiniteLossError",
-    "TrainingInterrupted", "episode_seed", "run_loop", "structure", "transient",
+    "LoopConfig", "LoopResult", "LoopState", "NonFiniteLossError", "Step", "TrainingInterrupted",
+    "episode_seed", "run_loop", "transient",
 ]

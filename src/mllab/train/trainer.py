@@ -251,9 +251,12 @@ class Trainer:
             s.count += len(idx)
             return self._end_epoch(s, valid) if s.batch == per_epoch else None
 
-        data = {"x": x, "y": y, **({"valid_x": valid[0], "valid_y": valid[1]} if valid else {})}
-        fingerprint = {**self.fingerprint,
-                       "data": {k: tensor_fingerprint(v) for k, v in data.items()}}
+        fingerprint = None
+        if self.checkpoint_dir is not None:  # what a checkpoint must have been trained on
+            data = {"x": x, "y": y, **({"valid_x": valid[0], "valid_y": valid[1]} if valid
+                                       else {})}
+            fingerprint = {**self.fingerprint,
+                           "data": {k: tensor_fingerprint(v) for k, v in data.items()}}
         state = SupervisedState(model=self.model, optimizer=self.optimizer,
                                 generator=self.generator, scheduler=self.scheduler)
         result = run_loop(

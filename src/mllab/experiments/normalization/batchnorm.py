@@ -1,0 +1,163 @@
+r"""``batchnorm``: with batch normalization the loss falls faster and larger learning rates
+still train; in evaluation mode BN uses running statistics, so an example's output no longer
+depends on its batch. Data: scikit-learn's digits with raw pixel values (0..16)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from mllab.config import require
+from mllab.data import load_dataset
+from mllab.experiments.base import Result, Settings, experiment, table
+from mllab.experiments.context import RunContext
+from mllab.experiments.normalization import LECTURE
+from mllab.losses import cross_entropy
+from mllab.metrics import accuracy
+from mllab.nn import BatchNorm
+from mllab.train import NonFiniteLossError, TrainConfig
+
+
+def sigmoid_network(in_features: int, width: int, depth: int, classes: int,
+                    batch_norm: bool) -> nn.Sequential:
+    r"""``depth`` hidden layers Linear → (BatchNorm) → sigmoid, then Linear to logits."""
+    layers: list[nn.Module] = []
+    for i in range(depth):
+        layers.append(nn.Linear(in_features if i == 0 else width, width))
+        if batch_norm:
+            layers.append(BatchNorm(width))
+        layers.append(nn.Sigmoid())
+    layers.append(nn.Linear(width, classes))
+    return nn.Sequential(*layers)
+
+
+@dataclass
+class BatchNormSettings(Settings):
+    lrs: tuple[float, ...] = (0.03, 0.3, 3.0)
+    """SGD learning rates to compare, increasing, each > 0."""
+    depth: int = 4
+    """Hidden sigmoid layers (>= 1)."""
+    width: int = 64
+    """Units per hidden layer (>= 1)."""
+    epochs: int = 15
+    """Epochs per network (>= 1)."""
+    batch_size: int = 32
+    """Mini-batch size (>= 2: batch statistics need two examples)."""
+    trains: float = 0.9
+    """Final training accuracy that counts as 'still trains' (in (0, 1])."""
+
+    def validate(self) -> None:
+        require(len(self.lrs) >= 2 and all(v > 0 for v in self.lrs)
+                and list(self.lrs) == sorted(set(self.lrs)), "lrs",
+                "two or more increasing values > 0", self.lrs)
+        require(self.depth >= 1, "depth", ">= 1", self.depth)
+        require(self.width >= 1, "width", ">= 1", self.width)
+        require(self.epochs >= 1, "epochs", ">= 1", self.epochs)
+        require(self.batch_size >= 2, "batch_size", ">= 2", self.batch_size)
+        require(0 < self.trains <= 1, "trains", "in (0, 1]", self.trains)
+
+    @classmethod
+    def quick(cls) -> BatchNormSettings:
+        return cls(epochs=5)
+
+
+def judge_batchnorm(m: dict, s: BatchNormSettings) -> tuple[str, str]:
+    runs = m["runs"]
+    faster = [runs[f"bn-lr={lr:g}"]["auc"] < runs[f"plain-lr={lr:g}"]["auc"] for lr in s.lrs]
+    top = f"lr={s.lrs[-1]:g}"
+    bn_trains = runs[f"bn-{top}"]["train_accuracy"] >= s.trains
+    modes = m["mode_demo"]
+    demo = modes["train_mode_gap"] > 1e-6 and modes["eval_mode_gap"] == 0.0
+    held = all(faster) and bn_trains and demo
+    loss_pairs = ", ".join(
+        f"lr {lr:g}: {runs[f'bn-lr={lr:g}']['auc']:.3f} vs {runs[f'plain-lr={lr:g}']['auc']:.3f}"
+        for lr in s.lrs)
+    return ("reproduced" if held else "not reproduced"), (
+        f"mean training loss over all epochs, BN vs no BN: {loss_pairs} (BN lower at "
+        f"{sum(faster)}/{len(faster)} rates); at lr {s.lrs[-1]:g} BN reaches training accuracy "
+        f"{runs[f'bn-{top}']['train_accuracy']:.3f} ({'>=' if bn_trains else '<'} {s.trains:g}; "
+        f"without BN {runs[f'plain-{top}']['train_accuracy']:.3f}); one example in two "
+        f"batches differs by {modes['train_mode_gap']:.3g} in training mode and "
+        f"{modes['eval_mode_gap']:.3g} in evaluation mode")
+
+
+@experiment(name="batchnorm", lecture=LECTURE, judge=judge_batchnorm,
+            claim="With batch normalization the loss falls faster and larger learning rates "
+                  "still train; in evaluation mode BN uses running statistics, so an "
+                  "example's output no longer depends on its batch.")
+def batchnorm(s: BatchNormSettings, ctx: RunContext) -> Result:
+    split = load_dataset("digits", seed=ctx.seed, standardize=False)
+    train, valid = (split.x_train, split.y_train), (split.x_valid, split.y_valid)
+    runs, curves, bn_model = {}, {}, None
+    for use_bn in (False, True):
+        for lr in s.lrs:
+            name = f"{'bn' if use_bn else 'plain'}-lr={lr:g}"
+            with ctx.trial(name) as t:
+                model = sigmoid_network(split.num_features, s.width, s.depth,
+                                        split.num_classes, use_bn)
+                try:
+                    fit = t.fit(model, torch.optim.SGD(model.parameters(), lr=lr),
+                                cross_entropy, train, valid,
+                                TrainConfig(epochs=s.epochs, batch_size=s.batch_size),
+                                fingerprint=s.to_dict())
+                    losses = [h["train_loss"] for h in fit.history]
+                except NonFiniteLossError:
+                    losses = [math.inf]
+            curves[name] = losses
+            runs[name] = {"auc": sum(losses) / len(losses), "final_loss": losses[-1],
+                          "train_accuracy": _accuracy(model, *train) if math.isfinite(
+                              losses[-1]) else 0.0,
+                          "diverged": not math.isfinite(losses[-1])}
+            if use_bn and lr == s.lrs[0]:
+                bn_model = model
+    metrics = {"runs": runs, "mode_demo": _mode_demo(bn_model, split.x_valid)}
+    _plot_curves(ctx, curves, s)
+    rows = [[n, r["auc"], r["final_loss"], r["train_accuracy"], r["diverged"]]
+            for n, r in runs.items()]
+    return Result(metrics=metrics, tables=[table(
+        "Training by learning rate, with and without batch normalization",
+        ["network", "mean training loss", "final training loss", "training accuracy",
+         "diverged"], rows)])
+
+
+@torch.no_grad()
+def _accuracy(model: nn.Module, x: Tensor, y: Tensor) -> float:
+    model.eval()
+    return accuracy(model(x), y)
+
+
+@torch.no_grad()
+def _mode_demo(model: nn.Module, x: Tensor) -> dict:
+    r"""Example 0 inside two different batches: in training mode BN normalizes with each
+    batch's μ and σ, so its output changes; in evaluation mode it uses the running μ̄, σ̄."""
+    a, b = x[:16], torch.cat([x[:1], x[-15:]])  # both batches start with example 0
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    model.train()
+    train_gap = (model(a)[0] - model(b)[0]).abs().max().item()
+    model.load_state_dict(state)  # training mode moved the running statistics: undo
+    model.eval()
+    eval_gap = (model(a)[0] - model(b)[0]).abs().max().item()
+    return {"train_mode_gap": train_gap, "eval_mode_gap": eval_gap}
+
+
+def _plot_curves(ctx: RunContext, curves: dict, s: BatchNormSettings) -> None:
+    from mllab.report import new_figure
+
+    fig, axes = new_figure(ncols=len(s.lrs), size=(4 * len(s.lrs), 3.6))
+    for ax, lr in zip(axes, s.lrs, strict=True):
+        for kind, style in (("plain", "--"), ("bn", "-")):
+            losses = curves[f"{kind}-lr={lr:g}"]
+            if math.isfinite(losses[-1]):
+                ax.plot(range(1, len(losses) + 1), losses, style,
+                        label="with BN" if kind == "bn" else "without BN")
+            else:
+                ax.text(0.5, 0.4 if kind == "bn" else 0.6,
+                        f"{'with' if kind == 'bn' else 'without'} BN: diverged",
+                        transform=ax.transAxes, ha="center")
+        ax.set(title=f"SGD, lr = {lr:g}", xlabel="epoch", ylabel="training loss")
+        ax.legend(fontsize=8)
+    ctx.save_figure(fig, "training_curves", "Training loss per epoch of a deep sigmoid network "
+                    "on raw digits pixels, with and without batch normalization")

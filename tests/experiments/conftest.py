@@ -1,0 +1,40 @@
+"""What every experiment's quick mode must write: a valid run folder, through the CLI."""
+
+import json
+from html import escape
+
+import pytest
+
+from mllab.experiments.base import VERDICTS
+
+RESULT_FIELDS = {"experiment", "lecture", "claim", "verdict", "criterion", "metrics", "figures",
+                 "settings", "seed", "quick", "threads", "versions", "duration_s", "status"}
+
+
+@pytest.fixture
+def quick_run(mllab, tmp_path):
+    """``quick_run(name)``: run ``mllab run NAME --quick`` and check the run folder it wrote."""
+
+    def run(name: str) -> dict:
+        out = tmp_path / name
+        done = mllab("run", name, "--quick", "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        result = json.loads((out / "result.json").read_text())
+        assert RESULT_FIELDS <= set(result)
+        assert result["experiment"] == name
+        assert result["status"] == "complete" and result["quick"] is True
+        assert result["verdict"] in VERDICTS
+        assert result["criterion"] and result["metrics"]
+        assert set(result["versions"]) == {"mllab", "torch", "python"}
+        assert result["figures"]
+        for figure in result["figures"]:
+            assert (out / figure["file"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        html = (out / "report.html").read_text()
+        assert result["verdict"] in html and escape(result["claim"]) in html
+        assert html.count("data:image/png;base64,") == len(result["figures"])
+        lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+        assert lines and all("trial" in x for x in lines)
+        assert result["verdict"] in done.stdout
+        return result
+
+    return run
