@@ -1,23 +1,11 @@
 """Gradient descent on a quadratic in closed form, against gradient descent itself."""
 
-
 import pytest
 import torch
 
 from mllab.analysis import elongated_bowl, gd_excess_loss, mse_hessian, updates_to_reach
 from mllab.optim import GradientDescent
-
-
-def _steps(optimizer, theta, loss_fn, n, scheduler=None):
-    path = [theta.detach().clone()]
-    for _ in range(n):
-        optimizer.zero_grad()
-        loss_fn(theta).backward()
-        optimizer.step()
-        if scheduler is not None:
-            scheduler.step()
-        path.append(theta.detach().clone())
-    return torch.stack(path)
+from mllab.train import DescentState, LoopConfig, descent_step, run_loop
 
 
 def test_gd_excess_loss_matches_gradient_descent_iterations():
@@ -31,10 +19,12 @@ def test_gd_excess_loss_matches_gradient_descent_iterations():
     loss_star = (a @ theta_star - y).square().mean().item()
     eta = 1 / torch.linalg.eigvalsh(h).max().item()
     theta = torch.zeros(4, dtype=torch.float64, requires_grad=True)
-    path = _steps(GradientDescent([theta], lr=eta), theta,
-                  lambda p: (a @ p - y).square().mean(), 25)
-    for t in (0, 1, 7, 25):
-        measured = (a @ path[t] - y).square().mean().item() - loss_star
+    state = DescentState(theta=theta, optimizer=GradientDescent([theta], lr=eta))
+    run = run_loop(descent_step(lambda p: (a @ p - y).square().mean()), state,
+                   LoopConfig(steps=25))
+    losses = [h["train_loss"] for h in run.history] + [(a @ theta - y).square().mean().item()]
+    for t in (0, 1, 7, 25):  # the loss after t updates
+        measured = losses[t] - loss_star
         assert gd_excess_loss(h, -theta_star, eta, t) == pytest.approx(measured, rel=1e-9)
 
 

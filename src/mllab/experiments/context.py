@@ -3,9 +3,10 @@ trials that survive a kill.
 
 A run is re-executed from the top when resumed. Every trial is seeded from the run's seed
 and its own name, so its code does the same thing whether or not the trials before it ran
-in this process; a finished trial is not trained again (its final weights and history come
-from disk) and an unfinished one continues from its newest checkpoint. ``metrics.jsonl`` is
-rebuilt along the way, so it ends identical to that of an uninterrupted run.
+in this process; a finished trial is not trained again (its final state and history come
+from its last checkpoint) and an unfinished one continues from its newest checkpoint.
+``metrics.jsonl`` is rebuilt along the way, so it ends identical to that of an uninterrupted
+run.
 """
 
 from __future__ import annotations
