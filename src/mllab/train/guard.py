@@ -28,7 +28,6 @@ class FiniteGradients:
         groups: dict[tuple, list[Tensor]] = {}
         for p in params:
             groups.setdefault((p.device, p.dtype), []).append(p)
-        self.size = len(params)
         self.groups = [(ps, torch.zeros(1, device=d), torch.ones(1, device=d))
                        for (d, _), ps in groups.items()]
 
@@ -44,14 +43,16 @@ class FiniteGradients:
 
 
 def finite_gradients_hook(name: str, state: LoopState) -> Callable:
-    r"""A pre-step hook for optimizer ``name`` that refuses non-finite gradients."""
+    r"""A pre-step hook for optimizer ``name`` that refuses non-finite gradients (built anew
+    when ``add_param_group`` has added parameters)."""
     check: FiniteGradients | None = None
+    groups_seen = 0
 
     def hook(optimizer: torch.optim.Optimizer, args, kwargs) -> None:
-        nonlocal check
-        groups = optimizer.param_groups
-        if check is None or check.size != sum(len(g["params"]) for g in groups):
-            check = FiniteGradients([p for g in groups for p in g["params"]])
+        nonlocal check, groups_seen
+        if groups_seen != len(optimizer.param_groups):
+            groups_seen = len(optimizer.param_groups)
+            check = FiniteGradients([p for g in optimizer.param_groups for p in g["params"]])
         if not check():
             raise NonFiniteLossError(
                 f"non-finite gradient for {name!r} at step {state.step + 1}: training stopped "

@@ -219,8 +219,8 @@ def run_loop(
     at_boundary = boundary or (lambda s: True)
     hooks = [v.register_step_pre_hook(finite_gradients_hook(n, state)) for n in saved_fields(state)
              if isinstance(v := getattr(state, n), torch.optim.Optimizer)]
-    bar = tqdm(total=config.steps, initial=state.step, disable=not progress, leave=False,
-               unit="step")
+    bar = tqdm(total=config.steps, initial=state.step, leave=False, unit="step") if progress \
+        else None
     last_save = time.monotonic()
     try:
         while state.step < config.steps and not loop.stopped_early:
@@ -229,7 +229,8 @@ def run_loop(
                 raise TrainingInterrupted(f"interrupted at step {state.step}")
             metrics = step(state)
             state.step += 1
-            bar.update()
+            if bar is not None:
+                bar.update()
             if metrics is not None:
                 on_log(loop.log(metrics))
             if at_boundary(state) and time.monotonic() - last_save >= config.checkpoint_seconds:
@@ -237,7 +238,8 @@ def run_loop(
                 last_save = time.monotonic()
         loop.save()
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
         for hook in hooks:
             hook.remove()
     loop.restore_best()
