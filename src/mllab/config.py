@@ -1,9 +1,9 @@
 r"""Validation of configuration dataclasses: the one helper every config class uses.
 
-Every configuration (``TrainConfig``, ``LoopConfig``, ``MLPConfig``, ``CNNConfig``, an
-optimizer's or a schedule's hyperparameters, an experiment's ``Settings``) checks its fields on
-construction with :func:`require`, so every refusal reads the same way:
-``<name> must be <allowed>, got <value>``.
+Every configuration (``TrainConfig``, ``LoopConfig``, ``MLPConfig``, ``CNNConfig``, the
+hyperparameters of an optimizer, a schedule, a normalization layer or a classifier, an
+experiment's ``Settings``) checks its fields on construction with :func:`require`, so every
+refusal reads the same way: ``<name> must be <allowed>, got <value>``.
 """
 
 from __future__ import annotations

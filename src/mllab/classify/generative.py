@@ -41,6 +41,7 @@ import torch
 from torch import Tensor
 
 from mllab.classify._checks import check_features, check_labels, require_fitted
+from mllab.config import is_real, require
 
 __all__ = [
     "COVARIANCES",
@@ -214,14 +215,10 @@ class GaussianGenerativeClassifier:
     """
 
     def __init__(self, covariance: str = "shared", reg: float = 0.0) -> None:
-        if covariance not in COVARIANCES:
-            raise ValueError(
-                f"covariance must be one of {', '.join(map(repr, COVARIANCES))}, got {covariance!r}"
-            )
-        if isinstance(reg, bool) or not isinstance(reg, int | float) or not reg >= 0:
-            raise ValueError(f"reg must be a float >= 0, got {reg!r}")
-        if not math.isfinite(reg):
-            raise ValueError(f"reg must be a finite float >= 0, got {reg!r}")
+        require(covariance in COVARIANCES, "covariance",
+                f"one of {', '.join(map(repr, COVARIANCES))}", covariance)
+        require(is_real(reg) and reg >= 0 and math.isfinite(reg), "reg", "a finite float >= 0",
+                reg)
         self.covariance = covariance
         self.reg = float(reg)
         self.prior: Tensor | None = None

@@ -29,6 +29,7 @@ from torch import Tensor
 
 from mllab.classify._checks import check_features, check_labels, require_fitted
 from mllab.classify.gradient_descent_config import GradientDescentConfig
+from mllab.config import require_int
 from mllab.losses import cross_entropy
 
 __all__ = ["SoftmaxRegression", "softmax_regression_gradient"]
@@ -92,8 +93,7 @@ class SoftmaxRegression:
     def __init__(
         self, num_classes: int, lr: float = 0.1, epochs: int = 1000, l2: float = 0.0
     ) -> None:
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-            raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+        require_int("num_classes", num_classes, 2)
         self.num_classes = num_classes
         self.config = GradientDescentConfig(lr=lr, epochs=epochs, l2=l2)
         self.W: Tensor | None = None

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from mllab.config import is_int, require
 from mllab.losses import cross_entropy, mse
 
 __all__ = [
@@ -194,14 +195,11 @@ class BackpropMLP:
         dtype: torch.dtype = torch.float64,
     ) -> None:
         sizes = tuple(sizes)
-        if len(sizes) < 2 or any(
-            isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in sizes
-        ):
-            raise ValueError(f"sizes must be >= 2 integers, each >= 1, got {sizes!r}")
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
-        if loss not in HEADS:
-            raise ValueError(f"loss must be one of {list(HEADS)}, got {loss!r}")
+        require(len(sizes) >= 2 and all(is_int(c) and c >= 1 for c in sizes), "sizes",
+                ">= 2 integers, each >= 1", sizes)
+        require(activation in ACTIVATIONS, "activation", f"one of {list(ACTIVATIONS)}",
+                activation)
+        require(loss in HEADS, "loss", f"one of {list(HEADS)}", loss)
         self.sizes = sizes
         self.activation = activation
         self.loss_name = loss

@@ -50,6 +50,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from mllab.config import is_real, require, require_int
+
 __all__ = ["TORCH_PARAMETER_NAMES", "BatchNorm", "batch_norm_reference"]
 
 TORCH_PARAMETER_NAMES: dict[str, str] = {"gamma": "weight", "beta": "bias"}
@@ -66,17 +68,13 @@ Every other entry of the state dict (``running_mean``, ``running_var``,
 
 
 def _check_p(p: float) -> None:
-    if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 < p <= 1.0:
-        raise ValueError(f"p (the running-statistics momentum) must be in (0, 1], got {p!r}")
+    require(is_real(p) and 0.0 < p <= 1.0, "p (the running-statistics momentum)", "in (0, 1]",
+            p)
 
 
 def check_eps(eps: float) -> None:
-    if (
-        isinstance(eps, bool)
-        or not isinstance(eps, int | float)
-        or not (eps > 0.0 and math.isfinite(eps))
-    ):
-        raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
+    require(is_real(eps) and eps > 0.0 and math.isfinite(eps), "eps", "a finite number > 0",
+            eps)
 
 
 def _check_input(z: Tensor, num_features: int) -> None:
@@ -194,8 +192,7 @@ class BatchNorm(nn.Module):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
-            raise ValueError(f"num_features must be an integer >= 1, got {num_features!r}")
+        require_int("num_features", num_features, 1)
         _check_p(p)
         check_eps(eps)
         self.num_features = num_features

@@ -31,6 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from mllab.config import is_int, require
 from mllab.nn.norm.batchnorm import check_eps
 
 __all__ = ["LayerNorm", "layer_norm_reference"]
@@ -43,11 +44,8 @@ def _as_shape(normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
         shape = tuple(normalized_shape)
     else:
         shape = ()  # rejected below
-    if not shape or any(isinstance(k, bool) or not isinstance(k, int) or k < 1 for k in shape):
-        raise ValueError(
-            "normalized_shape must be an integer >= 1 or a non-empty sequence of them, "
-            f"got {normalized_shape!r}"
-        )
+    require(bool(shape) and all(is_int(k) and k >= 1 for k in shape), "normalized_shape",
+            "an integer >= 1 or a non-empty sequence of them", normalized_shape)
     return shape
 
 
