@@ -68,7 +68,7 @@ def optimizer_to_files(state_dict: dict) -> tuple[dict[str, torch.Tensor], dict]
     for index, param_state in state_dict["state"].items():
         for name, value in param_state.items():
             if torch.is_tensor(value):
-                tensors[f"{index}.{name}"] = value.detach().clone().contiguous()
+                tensors[f"{index}.{name}"] = value.detach()  # save_checkpoint copies it
             else:
                 meta.setdefault(str(index), {})[name] = value
     return tensors, {"param_groups": state_dict["param_groups"], "state": meta}
@@ -185,12 +185,16 @@ def latest_checkpoint(directory: Path) -> Checkpoint | None:
     return load_checkpoint(found[-1]) if found else None
 
 
+def tensor_signature(t: torch.Tensor) -> str:
+    r"""``"<dtype>[<shape>]"``, e.g. ``"float32[4, 3]"``."""
+    return f"{str(t.dtype).removeprefix('torch.')}{list(t.shape)}"
+
+
 def tensor_fingerprint(t: torch.Tensor) -> str:
     r"""``"<dtype>[<shape>] sha256:<first 16 hex digits>"`` of a tensor's bytes: cheap (about
     1 GB/s) and different for different data, so a checkpoint knows what it was trained on."""
     data = t.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy()
-    digest = hashlib.sha256(data.tobytes()).hexdigest()[:16]
-    return f"{str(t.dtype).removeprefix('torch.')}{list(t.shape)} sha256:{digest}"
+    return f"{tensor_signature(t)} sha256:{hashlib.sha256(data.tobytes()).hexdigest()[:16]}"
 
 
 def _first_difference(old, new, path: str = "") -> tuple[str, object, object] | None:

@@ -37,7 +37,12 @@ import torch
 from torch import Tensor, nn
 from torch.optim.lr_scheduler import LRScheduler
 
-from mllab.train.checkpoint import CheckpointError, optimizer_from_files, optimizer_to_files
+from mllab.train.checkpoint import (
+    CheckpointError,
+    optimizer_from_files,
+    optimizer_to_files,
+    tensor_signature,
+)
 from mllab.train.seed import bytes_to_text, text_to_bytes
 
 
@@ -165,8 +170,7 @@ def structure(state: LoopState) -> dict:
         value = getattr(state, name)
         kind = _kind(value)
         if kind == "module":
-            out[name] = {k: f"{str(t.dtype).removeprefix('torch.')}{list(t.shape)}"
-                         for k, t in value.state_dict().items()}
+            out[name] = {k: tensor_signature(t) for k, t in value.state_dict().items()}
         elif kind in ("optimizer", "scheduler"):
             out[name] = f"{kind} {type(value).__name__}"
         else:
