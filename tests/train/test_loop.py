@@ -24,6 +24,7 @@ from mllab.train import (
     list_checkpoints,
     request_stop,
     run_loop,
+    save_checkpoint,
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -69,10 +70,21 @@ def test_killed_and_resumed_loop_is_bitwise_identical(tmp_path, shape):
     assert history == ref_history and history
 
 
-def test_the_dqn_checkpoints_only_at_episode_ends(tmp_path):
+def test_the_dqn_checkpoints_only_at_episode_ends(tmp_path, monkeypatch):
+    import mllab.train.loop
+
+    saved = []
+
+    def recording(directory, step, *, tensors, state, keep):
+        saved.append((step, state["fields"]["obs"]["value"]))
+        return save_checkpoint(directory, step, tensors=tensors, state=state, keep=keep)
+
+    monkeypatch.setattr(mllab.train.loop, "save_checkpoint", recording)
     loop_shapes.train("dqn", tmp_path, 60)
-    for path in list_checkpoints(tmp_path / "checkpoints")[:-1]:  # the last is the final one
-        assert json.loads((path / "state.json").read_text())["fields"]["obs"]["value"] is None
+    *periodic, (final_step, _) = saved
+    assert final_step == 60 and len(periodic) >= 3  # every episode end, then the final state
+    assert all(obs is None for _, obs in periodic)  # no episode was cut by a checkpoint
+    assert [p.name for p in list_checkpoints(tmp_path / "checkpoints")] == ["step-60"]
 
 
 @dataclass

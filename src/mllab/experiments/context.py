@@ -104,10 +104,11 @@ class Trial:
     On entry the global RNGs are seeded from the run's seed and the trial's name. A trial
     trains once, with :meth:`fit` (supervised, through :class:`mllab.train.Trainer`) or
     :meth:`run` (any algorithm, through :func:`mllab.train.run_loop`), checkpointing into
-    ``trials/<name>/checkpoints``; the loop always ends with a checkpoint, so a trial that
-    finished in an earlier process restores its final state from there instead of training
-    again. A run that diverged (``NonFiniteLossError``, caught by the experiment inside the
-    ``with`` block) is stored too and raises again on resume. ``record`` stores JSON values
+    ``trials/<name>/checkpoints``; the loop always ends with a checkpoint of its final state
+    (and keeps only that one), so a trial that finished in an earlier process restores its
+    final state from there instead of training again. A run that diverged
+    (``NonFiniteLossError``, caught by the experiment inside the ``with`` block) is stored too
+    and raises again on resume. ``record`` stores JSON values
     with the trial. Every module's final weights are also written as
     ``trials/<name>/<field>.safetensors`` (``model.safetensors`` for :meth:`fit`).
     """

@@ -115,9 +115,14 @@ def save_checkpoint(
         shutil.rmtree(final)
     os.replace(tmp, final)
     _fsync_dir(directory)
+    prune_checkpoints(directory, keep)
+    return final
+
+
+def prune_checkpoints(directory: Path, keep: int) -> None:
+    r"""Delete all but the newest ``keep`` complete checkpoints in ``directory``."""
     for old in list_checkpoints(directory)[:-keep]:
         shutil.rmtree(old)
-    return final
 
 
 def _contiguous(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

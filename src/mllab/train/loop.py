@@ -40,7 +40,12 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from mllab.config import is_int, require
-from mllab.train.checkpoint import check_fingerprint, latest_checkpoint, save_checkpoint
+from mllab.train.checkpoint import (
+    check_fingerprint,
+    latest_checkpoint,
+    prune_checkpoints,
+    save_checkpoint,
+)
 from mllab.train.guard import NonFiniteLossError, finite_gradients_hook
 from mllab.train.seed import derive_seed, rng_states, set_rng_states
 from mllab.train.state import (
@@ -237,6 +242,8 @@ def run_loop(
                 loop.save()
                 last_save = time.monotonic()
         loop.save()
+        if checkpoint_dir is not None:  # the final state is all a finished loop needs
+            prune_checkpoints(checkpoint_dir, 1)
     finally:
         if bar is not None:
             bar.close()
