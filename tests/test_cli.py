@@ -69,7 +69,7 @@ def test_corrupt_checkpoint_on_resume_is_refused_and_kept(mllab, tmp_path):
     result = json.loads((out / "result.json").read_text())
     result["status"] = "interrupted"  # pretend it was killed after trial 'linear' began
     (out / "result.json").write_text(json.dumps(result))
-    trial = out / "trials" / "linear"
+    trial = out / "trials" / "linear-r0"
     (trial / "trial.json").unlink()
     step = sorted((trial / "checkpoints").iterdir())[-1]
     blob = bytearray((step / "model.safetensors").read_bytes())
@@ -86,7 +86,7 @@ def test_changed_settings_refuse_an_old_checkpoint(mllab, tmp_path):
     result = json.loads((out / "result.json").read_text())
     result.update(status="interrupted", settings={**result["settings"], "lr": 0.5})
     (out / "result.json").write_text(json.dumps(result))
-    (out / "trials" / "linear" / "trial.json").unlink()
+    (out / "trials" / "linear-r0" / "trial.json").unlink()
     _one_line_error(mllab("resume", str(out)), "lr", "0.5")
 
 

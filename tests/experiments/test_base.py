@@ -7,6 +7,7 @@ import pytest
 
 from mllab.config import require
 from mllab.experiments.base import REGISTRY, Result, Settings, SettingsError, experiment
+from mllab.experiments.evidence import Evidence
 
 
 @dataclass
@@ -52,7 +53,7 @@ def test_bad_overrides_are_one_settings_error(pair, message):
 
 def test_a_name_registers_once():
     def judge(m, s):
-        return "reproduced", ""
+        return Evidence(checks=[])
 
     @experiment(name="twice-registered", lecture="Test", claim="c", judge=judge)
     def first(s: Example, ctx) -> Result:

@@ -17,6 +17,7 @@ import torch
 from mllab.config import require
 from mllab.experiments import Result, Settings, experiment
 from mllab.experiments.base import REGISTRY
+from mllab.experiments.evidence import Check, Evidence
 from mllab.experiments.runner import run_course
 from mllab.losses import mse
 from mllab.nn import LinearModel
@@ -25,7 +26,8 @@ from mllab.train import TrainConfig
 
 def _stable(run: Path) -> dict:
     result = json.loads((run / "result.json").read_text())
-    return {k: result[k] for k in ("verdict", "criterion", "metrics", "settings", "tables")}
+    return {k: result[k] for k in ("verdict", "criterion", "checks", "metrics", "settings",
+                                   "tables")}
 
 
 def _weights(run: Path) -> dict:
@@ -33,7 +35,7 @@ def _weights(run: Path) -> dict:
 
 
 SMALL_DEPTH = ["regression-depth", "--quick", "--set", "epochs=120", "--set", "max_depth=3",
-               "--set", "width=16", "--seed", "7"]
+               "--set", "width=16", "--set", "repeats=1", "--seed", "7"]
 
 
 def test_same_seed_same_result(mllab, tmp_path):
@@ -65,7 +67,7 @@ def test_killed_and_resumed_run_is_bitwise_identical(mllab, tmp_path, how):
     run = tmp_path / "killed"
     proc = _start(["run", *SMALL_DEPTH, "--out", str(run)], env)
     # Kill while the second trial trains: the first is finished, the second half done.
-    _wait_for(run, "trials/depth-2/checkpoints/step-*[0-9]", proc)
+    _wait_for(run, "trials/depth-2-r0/checkpoints/step-*[0-9]", proc)
     proc.send_signal(getattr(signal, how))
     _, err = proc.communicate(timeout=60)
     if how == "SIGKILL":
@@ -75,7 +77,7 @@ def test_killed_and_resumed_run_is_bitwise_identical(mllab, tmp_path, how):
         assert proc.returncode == 0, err
         assert "mllab resume" in err and "Traceback" not in err
         assert json.loads((run / "result.json").read_text())["status"] == "interrupted"
-    assert not (run / "trials/depth-3/model.safetensors").exists()
+    assert not (run / "trials/depth-3-r0/model.safetensors").exists()
     done = mllab("resume", str(run), env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads((run / "result.json").read_text())["status"] == "complete"
@@ -100,9 +102,9 @@ class TinySettings(Settings):
         return cls(epochs=5)
 
 
-def judge_tiny(m: dict, s: TinySettings) -> tuple[str, str]:
-    ok = m["final"] < m["initial"]
-    return ("reproduced" if ok else "not reproduced"), f"{m['final']:.3g} < {m['initial']:.3g}"
+def judge_tiny(m: dict, s: TinySettings) -> Evidence:
+    return Evidence(checks=[Check("gradient descent lowers the loss", "initial minus final loss",
+                                  m["drops"], margin=0.0, reason="a direction")])
 
 
 @pytest.fixture
@@ -110,14 +112,17 @@ def tiny_lecture():
     @experiment(name="tiny-descent", lecture=LECTURE, judge=judge_tiny,
                 claim="Gradient descent lowers the loss.")
     def tiny(s: TinySettings, ctx) -> Result:
-        x = torch.randn(16, 2, generator=ctx.generator("x"))
-        y = x.sum(1)
-        with ctx.trial("fit") as t:
-            model = LinearModel(2)
-            initial = mse(model(x), y).item()
-            fit = t.fit(model, torch.optim.SGD(model.parameters(), lr=0.1), mse, (x, y), None,
-                        TrainConfig(epochs=s.epochs))
-        return Result(metrics={"initial": initial, "final": fit.history[-1]["train_loss"]})
+        drops = []
+        for r in range(6):
+            x = torch.randn(16, 2, generator=ctx.generator(f"x{r}"))
+            y = x.sum(1)
+            with ctx.trial(f"fit-{r}") as t:
+                model = LinearModel(2)
+                initial = mse(model(x), y).item()
+                fit = t.fit(model, torch.optim.SGD(model.parameters(), lr=0.1), mse, (x, y),
+                            None, TrainConfig(epochs=s.epochs))
+            drops.append(initial - fit.history[-1]["train_loss"])
+        return Result(metrics={"drops": drops})
 
     yield
     del REGISTRY["tiny-descent"]
@@ -126,7 +131,8 @@ def tiny_lecture():
 def test_course_runs_a_lecture_and_writes_the_index(tiny_lecture, tmp_path):
     out, results = run_course(quick=True, only="test LECTURE", out=tmp_path)
     assert [r["experiment"] for r in results] == ["tiny-descent"]
-    assert results[0]["verdict"] == "reproduced" and results[0]["settings"] == {"epochs": 5}
+    assert results[0]["settings"] == {"epochs": 5}, results[0].get("error")
+    assert results[0]["verdict"] == "reproduced", results[0]["criterion"]
     index = (tmp_path / "index.html").read_text()
     assert 'href="tiny-descent/report.html"' in index and "reproduced" in index
     before = (tmp_path / "tiny-descent" / "result.json").read_text()

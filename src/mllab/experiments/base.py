@@ -1,8 +1,10 @@
 r"""The experiment contract: a claim, settings, ``run(settings, ctx) -> Result``, and a
-``judge`` that turns the measured metrics into a verdict.
+``judge`` that turns the measured metrics into evidence and so into a verdict.
 
-The verdict never comes from the experiment body: ``judge(metrics, settings)`` computes it
-from the numbers the run measured, and its source code is shown in the report.
+The verdict never comes from the experiment body: ``judge(metrics, settings)`` builds the
+:class:`~mllab.experiments.evidence.Evidence` (checks over independent repeats with margins
+from the settings, demonstrations apart) from the numbers the run measured; the evidence model
+decides, and the judge's source code is shown in the report.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mllab.config import ConfigError
+from mllab.experiments.evidence import Evidence
 
 VERDICTS = ("reproduced", "not reproduced", "inconclusive")
+"""What :meth:`Evidence.verdict` can say."""
 
 
 class SettingsError(ConfigError):
@@ -113,13 +117,10 @@ def parse_value(key: str, text: str, hint: Any) -> Any:
 
 @dataclass
 class Result:
-    r"""What an experiment's ``run`` returns. ``verdict`` and ``criterion`` are filled in by
-    the experiment's ``judge`` from ``metrics``."""
+    r"""What an experiment's ``run`` returns; the verdict comes from its ``judge``."""
 
     metrics: dict
     tables: list[dict] = field(default_factory=list)
-    verdict: str | None = None
-    criterion: str | None = None
 
 
 def table(title: str, columns: list[str], rows: list[list]) -> dict:
@@ -127,7 +128,8 @@ def table(title: str, columns: list[str], rows: list[list]) -> dict:
     return {"title": title, "columns": list(columns), "rows": [list(r) for r in rows]}
 
 
-Judge = Callable[[dict, Any], tuple[str, str]]
+Judge = Callable[[dict, Any], Evidence]
+"""``judge(metrics, settings)``: the checks and demonstrations the metrics give."""
 
 
 @dataclass(frozen=True)

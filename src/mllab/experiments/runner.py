@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from mllab.experiments.base import VERDICTS, Experiment, Result, Settings
+from mllab.experiments.base import Experiment, Result, Settings
 from mllab.experiments.context import RunContext, write_json
 from mllab.experiments.registry import experiments_of, get_experiment
 from mllab.train import TrainingInterrupted, graceful_stop, seed_everything, set_threads
@@ -121,13 +121,22 @@ def _execute(exp: Experiment, settings: Settings, run_dir: Path, header: dict) -
         result.update(status="failed", error=f"{type(e).__name__}: {e}")
         raise
     else:
-        outcome.verdict, outcome.criterion = exp.judge(outcome.metrics, settings)
-        if outcome.verdict not in VERDICTS:
-            raise ValueError(f"judge of {exp.name} returned {outcome.verdict!r}, not one of "
-                             f"{VERDICTS}")
-        result.update(verdict=outcome.verdict, criterion=outcome.criterion,
-                      metrics=outcome.metrics,
-                      tables=outcome.tables, figures=ctx.figures, status="complete")
+        evidence = exp.judge(outcome.metrics, settings)
+        if isinstance(evidence, tuple):  # TRANSITION: a judge not yet on the evidence model
+            result.update(verdict=evidence[0], criterion=evidence[1], metrics=outcome.metrics,
+                          tables=outcome.tables, figures=ctx.figures, status="complete")
+            return result
+        if evidence.checks:
+            from mllab.report.checks import checks_figure
+
+            ctx.save_figure(checks_figure([c.to_dict() for c in evidence.checks]), "checks",
+                            "Every check: per-repeat values (dots), their mean (diamond) and 95% "
+                            "interval (bar) against the claim's threshold (dashed) and margin "
+                            "(grey band)")
+            ctx.figures.insert(0, ctx.figures.pop())
+        result.update(verdict=evidence.verdict(), criterion=evidence.criterion(),
+                      **evidence.to_dict(), metrics=outcome.metrics, tables=outcome.tables,
+                      figures=ctx.figures, status="complete")
         return result
     finally:
         ctx.close()

@@ -1,7 +1,9 @@
 r"""Self-contained HTML pages: ``report.html`` for one run and ``index.html`` for many.
 
 A report shows, top to bottom: the experiment and its lecture, the claim, the verdict as a
-coloured badge, the criterion with its measured numbers, the code that computed the verdict,
+coloured badge, the criterion with its measured numbers, a banner in quick mode, the checks
+(per-repeat values, interval, margin and its reason), preconditions, demonstrations and
+notes (:mod:`mllab.report.checks`), the code that computed the verdict,
 the result tables, the metrics (nested keys flattened to dotted names), the figures with their
 captions, the settings, and a footer with seed, quick mode, threads, versions, duration and
 status.
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from mllab.report.checks import checks_html
 from mllab.report.formatting import flatten, format_duration, format_value
 from mllab.report.result_file import ReportError, load_result
 from mllab.report.style import Verdict, badge, classify, stylesheet
@@ -62,6 +65,7 @@ def render_report(run_dir: str | Path) -> Path:
             f'<p class="lecture">Lecture: {escape(lecture)}</p></header>',
             f'<p class="claim"><span class="label">Claim</span>{_text(result.get("claim"))}</p>',
             _outcome(result),
+            checks_html(result),
             "<h2>How the verdict is computed</h2>",
             _code_block(result.get("verdict_code")),
             _result_tables(result.get("tables")),

@@ -86,6 +86,7 @@ h2 { margin: 2.2rem 0 .75rem; font-size: 1.25rem; padding-bottom: .3rem;
   font-weight: 600; font-size: .9rem; white-space: nowrap; }
 .badge-large { padding: .45rem 1.4rem; font-size: 1.35rem; letter-spacing: .02em; }
 .note { color: #59636e; font-style: italic; }
+.quick-banner { background: #fff8c5; border: 1px solid #d4a72c; padding: 0.5em 0.8em; }
 .criterion { margin: 1rem 0 0; padding: .8rem 1.2rem; background: #f6f8fa;
   border: 1px solid #d0d7de; border-radius: 6px; }
 .criterion .text { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;

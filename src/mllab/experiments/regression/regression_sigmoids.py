@@ -12,6 +12,7 @@ from mllab.config import require
 from mllab.data import kinked_curve
 from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.context import RunContext
+from mllab.experiments.evidence import Check, Evidence
 from mllab.experiments.regression import LECTURE
 from mllab.losses import mse
 from mllab.nn import LinearModel, ReLUNetwork, SigmoidNetwork
@@ -30,6 +31,10 @@ class SigmoidSettings(Settings):
     """Full-batch Adam updates per model (>= 1)."""
     lr: float = 0.02
     """Adam's learning rate (> 0)."""
+    repeats: int = 5
+    """Independent curves (noise draws) and initialisations (>= 1)."""
+    margin: float = 0.0
+    """Noise allowance on each training-MSE difference (>= 0): the claim is a direction."""
 
     def validate(self) -> None:
         require(self.n_points >= 20, "n_points", ">= 20", self.n_points)
@@ -39,47 +44,54 @@ class SigmoidSettings(Settings):
                 "counts", "two or more increasing integers >= 1", self.counts)
         require(self.epochs >= 1, "epochs", ">= 1", self.epochs)
         require(self.lr > 0, "lr", "> 0", self.lr)
+        require(self.repeats >= 1, "repeats", ">= 1", self.repeats)
+        require(self.margin >= 0, "margin", ">= 0", self.margin)
 
     @classmethod
     def quick(cls) -> SigmoidSettings:
-        return cls(n_points=100, epochs=1500)
+        return cls(n_points=100, epochs=1500, repeats=2)
 
 
-def judge_sigmoids(m: dict, s: SigmoidSettings) -> tuple[str, str]:
-    parts, held = [], True
+def judge_sigmoids(m: dict, s: SigmoidSettings) -> Evidence:
+    checks = []
     for family in ("sigmoid", "relu"):
-        losses = [m["linear"]] + [m[f"{family}-{c}"] for c in s.counts]
-        decreasing = all(b < a for a, b in zip(losses, losses[1:], strict=False))
-        held &= decreasing
-        chain = " > ".join(f"{v:.4f}" for v in losses)
-        parts.append(f"{family}s: linear, {', '.join(map(str, s.counts))} -> training MSE "
-                     f"{chain} ({'decreasing' if decreasing else 'NOT decreasing'})")
-    return ("reproduced" if held else "not reproduced"), "; ".join(parts)
+        names = ["linear"] + [f"{family}-{c}" for c in s.counts]
+        for fewer, more in zip(names, names[1:], strict=False):
+            checks.append(Check(
+                f"{more.replace('-', ' ')}s fit better than {fewer.replace('-', ' ')}",
+                f"training MSE, {fewer} minus {more}",
+                [a - b for a, b in zip(m[fewer], m[more], strict=True)], margin=s.margin,
+                reason="the claim is a direction (margin)"))
+    return Evidence(checks=checks)
 
 
 @experiment(name="regression-sigmoids", lecture=LECTURE, judge=judge_sigmoids,
             claim="A sum of more sigmoids (or ReLUs) approximates a curve with kinks better: "
                   "the training loss falls as their number grows, and a linear model is worst.")
 def regression_sigmoids(s: SigmoidSettings, ctx: RunContext) -> Result:
-    x, y = kinked_curve(s.n_points, generator=ctx.generator("curve"), noise=s.noise)
     models = {"linear": lambda: LinearModel(1)}
     for c in s.counts:
         models[f"sigmoid-{c}"] = lambda c=c: SigmoidNetwork(1, c)
         models[f"relu-{c}"] = lambda c=c: ReLUNetwork(1, c)
-    metrics, fitted = {}, {}
-    for name, build in models.items():
-        with ctx.trial(name) as t:
-            model = build()
-            optimizer = torch.optim.Adam(model.parameters(), lr=s.lr)
-            t.fit(model, optimizer, mse, (x, y), None, TrainConfig(epochs=s.epochs),
-                  fingerprint=s.to_dict())
-            with torch.no_grad():
-                metrics[name] = mse(model(x), y).item()
-            fitted[name] = model
-    _plot_curves(ctx, x, y, fitted, s.counts)
-    rows = [[name, loss] for name, loss in metrics.items()]
-    return Result(metrics=metrics, tables=[table("Training MSE by model", ["model", "MSE"],
-                                                 rows)])
+    metrics: dict[str, list[float]] = {name: [] for name in models}
+    for r in range(s.repeats):
+        x, y = kinked_curve(s.n_points, generator=ctx.generator(f"curve/r{r}"), noise=s.noise)
+        fitted = {}
+        for name, build in models.items():
+            with ctx.trial(f"{name}-r{r}") as t:
+                model = build()
+                optimizer = torch.optim.Adam(model.parameters(), lr=s.lr)
+                t.fit(model, optimizer, mse, (x, y), None, TrainConfig(epochs=s.epochs),
+                      fingerprint=s.to_dict())
+                with torch.no_grad():
+                    metrics[name].append(mse(model(x), y).item())
+                fitted[name] = model
+        if r == 0:
+            _plot_curves(ctx, x, y, fitted, s.counts)
+    rows = [[name, *losses] for name, losses in metrics.items()]
+    return Result(metrics=metrics, tables=[table(
+        "Training MSE by model and repeat", ["model", *(f"repeat {r}" for r in range(s.repeats))],
+        rows)])
 
 
 def _plot_curves(ctx: RunContext, x: Tensor, y: Tensor, fitted: dict, counts) -> None:
