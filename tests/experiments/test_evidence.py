@@ -10,6 +10,7 @@ from mllab.experiments.evidence import (
     Check,
     Demonstration,
     Evidence,
+    Precondition,
     student_t_cdf,
     student_t_quantile,
     t_interval,
@@ -63,8 +64,11 @@ def test_the_verdict_follows_the_checks_and_preconditions_only():
     assert Evidence([held, held], [demo]).verdict() == "reproduced"
     assert Evidence([held, against, noise]).verdict() == "not reproduced"
     assert Evidence([held, noise]).verdict() == "inconclusive"
-    assert Evidence([held], preconditions=[noise]).verdict() == "inconclusive"
-    assert "precondition did not hold" in Evidence([held], preconditions=[against]).criterion()
+    fails = Precondition("trained to convergence", "accuracy 0.8", holds=False)
+    assert Evidence([held], preconditions=[fails]).verdict() == "inconclusive"
+    assert "precondition does not hold" in Evidence([held], preconditions=[fails]).criterion()
+    assert Evidence([held], preconditions=[Precondition("p", "s", True)]).verdict() == \
+        "reproduced"
     assert Evidence([]).verdict() == "inconclusive"
     d = Evidence([held], [demo], notes=["n"]).to_dict()
     assert d["demonstrations"] == [{"statement": "an identity", "shown": "shown to 1e-16"}]

@@ -74,7 +74,11 @@ class RunContext:
 
     def generator(self, name: str) -> torch.Generator:
         r"""A ``torch.Generator`` seeded from the run's seed and ``name``."""
-        return torch.Generator().manual_seed(derive_seed(self.seed, name))
+        return torch.Generator().manual_seed(self.seed_for(name))
+
+    def seed_for(self, name: str) -> int:
+        r"""A seed for a named part of the run (a repeat's data split, say)."""
+        return derive_seed(self.seed, name)
 
     def log(self, trial: str | None = None, **metrics) -> None:
         r"""Append one line to ``metrics.jsonl``."""

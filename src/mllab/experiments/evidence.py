@@ -8,8 +8,9 @@ An experiment's ``judge`` turns its metrics into :class:`Evidence`:
   it), and a ``margin`` fixed in the experiment's ``Settings`` with its reason;
 - **demonstrations**: identities, closed forms and theorems the run shows (they teach), with
   their numbers; they never decide a verdict;
-- **preconditions**: checks that must hold for the others to mean anything (both networks
-  trained to the end, say); one that does not hold makes the verdict ``inconclusive``.
+- **preconditions**: facts that must hold for the checks to mean anything (both networks
+  trained to convergence, enough critical points found); one that does not hold makes the
+  verdict ``inconclusive``.
 
 **The statistic.** For the values :math:`d_1, \dots, d_n` of a check (per-repeat differences
 when two methods are compared on the same repeat: a paired design) the 95% Student-t
@@ -177,19 +178,31 @@ class Demonstration:
         return {"statement": self.statement, "shown": self.shown}
 
 
+@dataclass(frozen=True)
+class Precondition:
+    r"""What the checks need (in every repeat): shown, and whether it holds."""
+
+    statement: str
+    shown: str
+    holds: bool
+
+    def to_dict(self) -> dict:
+        return {"statement": self.statement, "shown": self.shown, "holds": self.holds}
+
+
 @dataclass
 class Evidence:
     r"""What a judge returns: the checks, the preconditions and the demonstrations."""
 
     checks: list[Check]
     demonstrations: list[Demonstration] = field(default_factory=list)
-    preconditions: list[Check] = field(default_factory=list)
+    preconditions: list[Precondition] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """Facts reported for information (timings on this machine, sweeps)."""
 
     def verdict(self) -> str:
         outcomes = [c.outcome() for c in self.checks]
-        if not outcomes or any(p.outcome() != "held" for p in self.preconditions):
+        if not outcomes or not all(p.holds for p in self.preconditions):
             return "inconclusive"
         if all(o == "held" for o in outcomes):
             return "reproduced"
@@ -198,10 +211,11 @@ class Evidence:
     def criterion(self) -> str:
         r"""Every check and precondition in words; then the demonstrations and notes."""
         parts = [f"({i}) {c.sentence()}" for i, c in enumerate(self.checks, 1)]
-        parts += [f"precondition {p.sentence()}" for p in self.preconditions]
+        parts += [f"precondition: {p.statement} ({p.shown}): "
+                  f"{'holds' if p.holds else 'does NOT hold'}" for p in self.preconditions]
         text = "; ".join(parts)
-        if any(p.outcome() != "held" for p in self.preconditions):
-            text += " — a precondition did not hold, so the checks cannot decide"
+        if not all(p.holds for p in self.preconditions):
+            text += " — a precondition does not hold, so the checks cannot decide"
         return text
 
     def to_dict(self) -> dict:

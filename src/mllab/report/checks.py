@@ -49,10 +49,13 @@ def checks_html(result: dict) -> str:
     parts = []
     if result.get("quick"):
         parts.append(f'<p class="quick-banner">{escape(QUICK_BANNER)}</p>')
-    for key, title in (("checks", "Checks (they decide the verdict)"),
-                       ("preconditions", "Preconditions (the checks need them)")):
-        if result.get(key):
-            parts += [f"<h2>{title}</h2>", _rows(result[key])]
+    if result.get("checks"):
+        parts += ["<h2>Checks (they decide the verdict)</h2>", _rows(result["checks"])]
+    if result.get("preconditions"):
+        items = "".join(f"<li>{escape(p.get('statement', ''))} ({escape(p.get('shown', ''))}):"
+                        f" {'holds' if p.get('holds') else 'does NOT hold'}</li>"
+                        for p in result["preconditions"])
+        parts += ["<h2>Preconditions (the checks need them)</h2>", f"<ul>{items}</ul>"]
     if result.get("demonstrations"):
         items = "".join(f"<li><b>{escape(d.get('statement', ''))}</b> — "
                         f"{escape(d.get('shown', ''))}</li>" for d in result["demonstrations"])
