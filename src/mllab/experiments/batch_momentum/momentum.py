@@ -2,9 +2,15 @@ r"""``momentum``: where plain gradient descent stops in a shallow local minimum,
 descent with momentum, from the same start with the same learning rate, carries on over the
 bump to a lower loss.
 
-Differences from the course: the lecture draws a hand-made curve; here the curve is a
-SYNTHETIC formula (a bowl with a Gaussian bump on its slope,
-:func:`mllab.analysis.bowl_with_bump`), chosen once so that it has the lecture's shape.
+The evidence: ``repeats`` families of ``cases`` SYNTHETIC curves (a bowl with a Gaussian bump
+on its slope, :func:`mllab.analysis.bowl_with_bump`, the bump's height, width and place and
+the start drawn from seeded ranges). In each family, among the cases where gradient descent
+stops in the local minimum before the bump, the share where momentum ends lower is measured;
+the check asks that share to exceed ``pass_share`` over the families. One curve of the
+lecture's shape is drawn and described, for illustration.
+
+Differences from the course: the lecture draws a hand-made curve; the curves here are a
+formula, and their ranges were chosen once so that most of them have the lecture's shape.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.batch_momentum import LECTURE
 from mllab.experiments.batch_momentum.plots import plot_momentum
 from mllab.experiments.context import RunContext
+from mllab.experiments.evidence import Check, Evidence, Precondition
 from mllab.optim import GradientDescent, Momentum
 from mllab.train import DescentState, LoopConfig, descent_step, run_loop
 
@@ -34,13 +41,13 @@ class MomentumSettings(Settings):
     center: float = 1.5
     """c: centre of the bowl, near which the deepest minimum lies."""
     bump_height: float = 1.0
-    """h: height of the Gaussian bump (> 0)."""
+    """h: height of the Gaussian bump of the illustrated curve (> 0)."""
     bump_center: float = 0.0
-    """b: position of the bump, on the bowl's left slope."""
+    """b: position of the illustrated curve's bump, on the bowl's left slope."""
     bump_width: float = 0.25
-    """w: width of the bump (> 0)."""
+    """w: width of the illustrated curve's bump (> 0)."""
     theta0: float = -2.0
-    """Starting point, the same for both methods."""
+    """Starting point on the illustrated curve, the same for both methods."""
     lr: float = 0.05
     """Learning rate η, the same for both methods (> 0)."""
     momentum: float = 0.9
@@ -48,52 +55,74 @@ class MomentumSettings(Settings):
     steps: int = 400
     """Full-batch updates of each method (>= 1)."""
     grad_tol: float = 1e-4
-    """|L'(θ)| at or below which a method counts as stopped (> 0)."""
-    sweep_starts: tuple[float, ...] = (-3.0, -2.0, -1.0)
-    """Starting points of the robustness sweep (for information, not in the verdict)."""
-    sweep_lrs: tuple[float, ...] = (0.01, 0.03, 0.1, 0.2)
-    """Learning rates of the robustness sweep (each > 0)."""
+    """|L'(θ)| at or below which gradient descent counts as stopped (> 0)."""
+    repeats: int = 5
+    """Independent families of curves (>= 1)."""
+    cases: int = 20
+    """Curves with starts drawn per family (>= 1): bump height, width and position and the
+    start uniform in the ranges below, a and c as above."""
+    heights: tuple[float, ...] = (0.5, 1.5)
+    """Range of the bump's height h."""
+    widths: tuple[float, ...] = (0.15, 0.35)
+    """Range of the bump's width w."""
+    centers: tuple[float, ...] = (-0.5, 0.5)
+    """Range of the bump's position b."""
+    start_offsets: tuple[float, ...] = (-3.0, -1.0)
+    """Range of the start θ0 - b, left of the bump."""
+    pass_share: float = 0.5
+    """The claim holds if momentum passes the local minimum in more than this share of the
+    cases where gradient descent stops in it: "more often than not", since the lecture says
+    momentum may carry on, not that it always does (in (0, 1))."""
+    min_cases: int = 3
+    """Each family needs this many cases where gradient descent stops in a local minimum, or
+    the check cannot decide (>= 1)."""
 
     def validate(self) -> None:
         for name in ("curvature", "bump_height", "bump_width", "lr"):
             require(getattr(self, name) > 0, name, "> 0", getattr(self, name))
         require(0 < self.momentum < 1, "momentum", "in (0, 1)", self.momentum)
-        require(self.steps >= 1, "steps", ">= 1", self.steps)
+        for name in ("steps", "repeats", "cases", "min_cases"):
+            require(getattr(self, name) >= 1, name, ">= 1", getattr(self, name))
         require(self.grad_tol > 0, "grad_tol", "> 0", self.grad_tol)
         require(all(math.isfinite(v) for v in (self.center, self.bump_center, self.theta0)),
                 "center/bump_center/theta0", "finite",
                 (self.center, self.bump_center, self.theta0))
-        require(len(self.sweep_starts) >= 1 and all(map(math.isfinite, self.sweep_starts)),
-                "sweep_starts", "one or more finite numbers", self.sweep_starts)
-        require(len(self.sweep_lrs) >= 1 and all(v > 0 for v in self.sweep_lrs),
-                "sweep_lrs", "one or more values > 0", self.sweep_lrs)
+        for name in ("heights", "widths", "centers", "start_offsets"):
+            lo_hi = getattr(self, name)
+            require(len(lo_hi) == 2 and all(map(math.isfinite, lo_hi)) and lo_hi[0] <= lo_hi[1],
+                    name, "a range (low, high)", lo_hi)
+        require(min(self.heights) > 0 and min(self.widths) > 0, "heights/widths", "> 0",
+                (self.heights, self.widths))
+        require(0 < self.pass_share < 1, "pass_share", "in (0, 1)", self.pass_share)
 
     @classmethod
     def quick(cls) -> MomentumSettings:
-        return cls(sweep_starts=(-3.0, -1.0), sweep_lrs=(0.01, 0.1))
-
-    def curve(self) -> Callable[[Tensor], Tensor]:
-        return partial(bowl_with_bump, a=self.curvature, c=self.center, h=self.bump_height,
-                       b=self.bump_center, w=self.bump_width)
+        return cls(repeats=2, cases=8)
 
 
-def judge_momentum(m: dict, s: MomentumSettings) -> tuple[str, str]:
-    gd, mom = m["gradient-descent"], m["momentum"]
-    stopped = gd["grad_abs"] <= s.grad_tol
-    lower = mom["loss"] < gd["loss"]
-    settled = mom["grad_abs"] <= s.grad_tol
-    held = stopped and lower and settled
-    sweep = m["sweep"]
-    return ("reproduced" if held else "not reproduced"), (
-        f"same start θ0={s.theta0:g} and η={s.lr:g}, {s.steps} updates: gradient descent "
-        f"ends at θ={gd['theta']:.4f}, L={gd['loss']:.4f}, |L'|={gd['grad_abs']:.1e} "
-        f"({'stopped' if stopped else 'NOT stopped'}: tolerance {s.grad_tol:g}; nearest "
-        f"critical point: {gd['nearest']}); momentum λ={s.momentum:g} ends at "
-        f"θ={mom['theta']:.4f}, L={mom['loss']:.4f} ({'lower' if lower else 'NOT lower'}), "
-        f"|L'|={mom['grad_abs']:.1e} ({'settled' if settled else 'NOT settled'}; nearest: "
-        f"{mom['nearest']}). For information, sweep of {sweep['runs']} (start, η) pairs: "
-        f"momentum ended lower than gradient descent in {sweep['momentum_lower']}, "
-        f"gradient descent stopped in the local minimum in {sweep['gd_in_local_minimum']}")
+def curve(a: float, c: float, h: float, b: float, w: float) -> Callable[[Tensor], Tensor]:
+    r"""The SYNTHETIC loss curve :func:`mllab.analysis.bowl_with_bump` with these parameters."""
+    return partial(bowl_with_bump, a=a, c=c, h=h, b=b, w=w)
+
+
+def judge_momentum(m: dict, s: MomentumSettings) -> Evidence:
+    families, show = m["families"], m["illustration"]
+    stopping = [f["stopping"] for f in families]
+    gd, mom = show["gradient-descent"], show["momentum"]
+    return Evidence(
+        checks=[Check(
+            "where gradient descent stops in a local minimum, momentum carries on past it",
+            "share of a family's stopping cases where momentum ends lower than gradient descent",
+            [f["share"] for f in families], margin=0.0, threshold=s.pass_share,
+            reason=f"'more often than not' (pass_share = {s.pass_share:g})")],
+        preconditions=[Precondition(
+            f"every family has at least {s.min_cases} cases where gradient descent stops "
+            f"(|L'| <= {s.grad_tol:g}) in a local minimum", f"{stopping} of {s.cases} each",
+            min(stopping) >= s.min_cases)],
+        notes=[f"the illustrated curve, from θ0 = {s.theta0:g} with η = {s.lr:g}: gradient "
+               f"descent ends at θ = {gd['theta']:.4f} (L = {gd['loss']:.4f}, |L'| = "
+               f"{gd['grad_abs']:.1e}, {gd['nearest']}); momentum λ = {s.momentum:g} at θ = "
+               f"{mom['theta']:.4f} (L = {mom['loss']:.4f}, {mom['nearest']})"])
 
 
 def _nearest(theta: float, points: list[dict]) -> str:
@@ -109,63 +138,73 @@ def _nearest(theta: float, points: list[dict]) -> str:
                   "minimum), gradient descent with momentum, from the same start with the same "
                   "learning rate, carries on over the bump to a lower loss.")
 def momentum(s: MomentumSettings, ctx: RunContext) -> Result:
-    curve = s.curve()
-    points = curve_critical_points(curve, min(s.theta0, *s.sweep_starts) - 2, s.center + 4)
+    shown = curve(s.curvature, s.center, s.bump_height, s.bump_center, s.bump_width)
+    points = curve_critical_points(shown, s.theta0 - 2, s.center + 4)
     methods = {"gradient-descent": lambda p: GradientDescent(p, lr=s.lr),
                "momentum": lambda p: Momentum(p, lr=s.lr, momentum=s.momentum)}
-    metrics, paths = {}, {}
+    illustration, paths = {}, {}
     for name, make in methods.items():
         with ctx.trial(name) as t:
             theta = torch.tensor(s.theta0, dtype=torch.float64, requires_grad=True)
             state = DescentState(theta=theta, optimizer=make([theta]))
-            run = t.run(descent_step(curve), state, LoopConfig(steps=s.steps),
+            run = t.run(descent_step(shown), state, LoopConfig(steps=s.steps),
                         fingerprint=s.to_dict())
         theta = state.theta.detach().clone().requires_grad_(True)
-        (g,) = torch.autograd.grad(curve(theta), theta)
-        metrics[name] = {"theta": theta.item(), "loss": curve(theta).item(),
-                         "grad_abs": g.abs().item(), "nearest": _nearest(theta.item(), points)}
+        (g,) = torch.autograd.grad(shown(theta), theta)
+        illustration[name] = {"theta": theta.item(), "loss": shown(theta).item(),
+                              "grad_abs": g.abs().item(),
+                              "nearest": _nearest(theta.item(), points)}
         paths[name] = [s.theta0] + [h["theta"] for h in run.history]
-    with ctx.trial("sweep") as t:
-        metrics["sweep"] = t.record("sweep", lambda: _sweep(s, curve, points))
-    metrics["critical_points"] = points
-    plot_momentum(ctx, s, curve, points, paths)
+    families = []
+    for r in range(s.repeats):
+        with ctx.trial(f"family-r{r}") as t:
+            families.append(t.record("family", lambda r=r: _family(
+                s, methods, ctx.generator(f"family/r{r}"))))
+    plot_momentum(ctx, s, shown, points, paths)
     rows = [[n, s.theta0, v["theta"], v["loss"], v["grad_abs"], v["nearest"]]
-            for n, v in metrics.items() if n in methods]
-    sweep_rows = [[r["theta0"], r["lr"], r["gd_theta"], r["gd_loss"], r["momentum_theta"],
-                   r["momentum_loss"]] for r in metrics["sweep"]["rows"]]
-    return Result(metrics=metrics, tables=[
-        table(f"Same start and η = {s.lr:g}, {s.steps} updates",
+            for n, v in illustration.items()]
+    family_rows = [[r, f["cases"], f["stopping"], f["passed"], f["share"]]
+                   for r, f in enumerate(families)]
+    return Result(metrics={"illustration": illustration, "families": families,
+                           "critical_points": points}, tables=[
+        table(f"The illustrated curve: same start and η = {s.lr:g}, {s.steps} updates",
               ["method", "θ0", "final θ", "final L", "|L'(θ)|", "nearest critical point"], rows),
-        table(f"Sweep (for information): final θ and L after {s.steps} updates",
-              ["θ0", "η", "GD θ", "GD L", "momentum θ", "momentum L"], sweep_rows),
-        table("Critical points of the curve", ["θ", "L(θ)", "kind"],
+        table("Families of random curves and starts",
+              ["family", "cases", "gradient descent stops in a local minimum",
+               "momentum ends lower", "share"], family_rows),
+        table("Critical points of the illustrated curve", ["θ", "L(θ)", "kind"],
               [[p["theta"], p["loss"], p["kind"]] for p in points])])
 
 
-def _descend(curve: Callable[[Tensor], Tensor], theta0: float,
-             make: Callable[[list[Tensor]], torch.optim.Optimizer], steps: int) -> float:
-    r"""The final :math:`\theta` of ``steps`` updates from ``theta0`` (no checkpoints: a sweep
-    inside one recorded trial)."""
+def _descend(loss: Callable[[Tensor], Tensor], theta0: float,
+             make: Callable[[list[Tensor]], torch.optim.Optimizer], steps: int) -> Tensor:
+    r"""The final :math:`\theta` of ``steps`` updates from ``theta0`` (no checkpoints: a
+    family is computed inside one recorded trial)."""
     theta = torch.tensor(theta0, dtype=torch.float64, requires_grad=True)
     state = DescentState(theta=theta, optimizer=make([theta]))
-    run_loop(descent_step(curve), state, LoopConfig(steps=steps))
-    return state.theta.item()
+    run_loop(descent_step(loss), state, LoopConfig(steps=steps))
+    return state.theta.detach()
 
 
-def _sweep(s: MomentumSettings, curve, points: list[dict]) -> dict:
-    local = [p for p in points if p["kind"] == "minimum"]
-    local = min(local, key=lambda p: p["theta"])["theta"] if len(local) > 1 else None
-    rows = []
-    for theta0 in s.sweep_starts:
-        for lr in s.sweep_lrs:
-            gd = _descend(curve, theta0, lambda p, lr=lr: GradientDescent(p, lr=lr), s.steps)
-            mom = _descend(curve, theta0, lambda p, lr=lr: Momentum(p, lr=lr,
-                                                                   momentum=s.momentum), s.steps)
-            rows.append({"theta0": theta0, "lr": lr, "gd_theta": gd,
-                         "gd_loss": curve(torch.tensor(gd, dtype=torch.float64)).item(),
-                         "momentum_theta": mom,
-                         "momentum_loss": curve(torch.tensor(mom, dtype=torch.float64)).item()})
-    return {"runs": len(rows), "rows": rows,
-            "momentum_lower": sum(r["momentum_loss"] < r["gd_loss"] for r in rows),
-            "gd_in_local_minimum": sum(local is not None and abs(r["gd_theta"] - local) < 1e-2
-                                       for r in rows)}
+def _family(s: MomentumSettings, methods: dict, g: torch.Generator) -> dict:
+    r"""``s.cases`` random curves and starts: in how many does gradient descent stop in the
+    local minimum before the bump, and in how many of those does momentum end lower?"""
+    u = torch.rand(s.cases, 4, generator=g, dtype=torch.float64).tolist()  # (cases, 4)
+    stopping = passed = 0
+    for uh, uw, ub, us in u:
+        h, w, b = (lo + v * (hi - lo) for v, (lo, hi) in
+                   ((uh, s.heights), (uw, s.widths), (ub, s.centers)))
+        theta0 = b + s.start_offsets[0] + us * (s.start_offsets[1] - s.start_offsets[0])
+        loss = curve(s.curvature, s.center, h, b, w)
+        minima = sorted((p for p in curve_critical_points(loss, theta0 - 1, s.center + 4)
+                         if p["kind"] == "minimum"), key=lambda p: p["theta"])
+        gd = _descend(loss, theta0, methods["gradient-descent"], s.steps).requires_grad_(True)
+        (grad,) = torch.autograd.grad(loss(gd), gd)
+        if len(minima) < 2 or abs(grad.item()) > s.grad_tol or \
+                abs(gd.item() - minima[0]["theta"]) > 1e-2:
+            continue  # gradient descent did not stop in the local minimum before the bump
+        stopping += 1
+        mom = _descend(loss, theta0, methods["momentum"], s.steps)
+        passed += bool(loss(mom) < loss(gd.detach()))
+    return {"cases": s.cases, "stopping": stopping, "passed": passed,
+            "share": passed / stopping if stopping else float("nan")}
