@@ -23,6 +23,7 @@ are not full batch; here "large" is full batch by default (``large_batch``).
 
 from __future__ import annotations
 
+import copy
 import math
 import statistics
 import time
@@ -38,6 +39,7 @@ from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.batch_momentum import LECTURE
 from mllab.experiments.batch_momentum.plots import plot_batch_minima, plot_batch_timing
 from mllab.experiments.context import RunContext
+from mllab.experiments.evidence import Check, Evidence, Precondition
 from mllab.losses import cross_entropy
 from mllab.metrics import accuracy, mean_and_spread
 from mllab.nn import MLP, MLPConfig
@@ -49,8 +51,9 @@ class BatchSizeSettings(Settings):
     timed_batch_sizes: tuple[int, ...] = (1, 10, 100, 1000)
     """Batch sizes whose update and epoch are timed, increasing (each >= 1); full batch is
     always timed after them."""
-    timing_epochs: int = 5
-    """Epochs timed per batch size, after one untimed warm-up epoch; the median counts (>= 1)."""
+    timing_rounds: int = 7
+    """Rounds of timing: each round times one epoch of every batch size in turn (the order
+    flips every round), after one untimed round that warms up (>= 2)."""
     width: int = 32
     """Hidden ReLU units of the network 64 → width → 10 (>= 1)."""
     lr: float = 0.1
@@ -61,24 +64,28 @@ class BatchSizeSettings(Settings):
     """The large batch size (> small_batch); None means full batch."""
     small_epochs: int = 30
     """Epochs of each small-batch run; the large-batch run makes as many updates (>= 1)."""
-    repeats: int = 3
-    """Initializations (and batch orders) per batch size; means and spreads are reported (>= 2)."""
+    repeats: int = 5
+    """Independent repeats (data split, initialisation shared by both batch sizes, batch
+    orders) (>= 1)."""
     converged_accuracy: float = 0.99
-    """Training accuracy both batch sizes must reach for (b) and (c) to be judged, in (0, 1]."""
+    """Training accuracy every run must reach for (b) and (c) to be judged, in (0, 1]."""
+    accuracy_margin: float = 0.0
+    """Noise allowance on the accuracy differences (>= 0): the claim is a direction."""
     lanczos_iterations: int = 20
     """Lanczos steps (Hessian-vector products) for the top Hessian eigenvalue (>= 2)."""
     sharpness_eps: float = 1e-3
     """Box size of Keskar's ε-sharpness, reported for information (> 0)."""
     timing_tolerance: float = 0.1
-    """An epoch of a larger batch may take up to this fraction longer than one of the next
-    smaller batch and still count as "not slower" (timing noise; >= 0)."""
+    """Timing noise allowance: epoch times within this fraction of each other count as equal
+    (>= 0); repeated timings of the same work on this shared 2-core machine differ by 3–10%
+    (the benchmarks' A/A pairs)."""
 
     def validate(self) -> None:
         sizes = list(self.timed_batch_sizes)
         require(len(sizes) >= 2 and min(sizes) >= 1 and sizes == sorted(set(sizes)),
                 "timed_batch_sizes", "two or more increasing integers >= 1", self.timed_batch_sizes)
-        for name, least in (("timing_epochs", 1), ("width", 1), ("small_batch", 1),
-                            ("small_epochs", 1), ("repeats", 2), ("lanczos_iterations", 2)):
+        for name, least in (("timing_rounds", 2), ("width", 1), ("small_batch", 1),
+                            ("small_epochs", 1), ("repeats", 1), ("lanczos_iterations", 2)):
             require(getattr(self, name) >= least, name, f">= {least}", getattr(self, name))
         require(self.large_batch is None or self.large_batch > self.small_batch, "large_batch",
                 "None (full batch) or > small_batch", self.large_batch)
@@ -87,86 +94,82 @@ class BatchSizeSettings(Settings):
                 self.converged_accuracy)
         require(self.sharpness_eps > 0, "sharpness_eps", "> 0", self.sharpness_eps)
         require(self.timing_tolerance >= 0, "timing_tolerance", ">= 0", self.timing_tolerance)
+        require(self.accuracy_margin >= 0, "accuracy_margin", ">= 0", self.accuracy_margin)
 
     @classmethod
     def quick(cls) -> BatchSizeSettings:
-        return cls(timing_epochs=2, small_epochs=8, repeats=2)
+        return cls(timing_rounds=3, small_epochs=8, repeats=2)
 
 
 def time_batch_sizes(model: nn.Module, loss_fn, x: Tensor, y: Tensor,
-                     batch_sizes: list[int | None], *, lr: float, epochs: int,
+                     batch_sizes: list[int | None], *, lr: float, rounds: int,
                      generator: torch.Generator) -> dict:
-    r"""Median wall time of one epoch of SGD through the :class:`~mllab.train.Trainer` (no
-    checkpoints, no validation) for each batch size (``None``: full batch).
+    r"""Wall time of one epoch of SGD through the :class:`~mllab.train.Trainer` (no
+    checkpoints, no validation) for each batch size (``None``: full batch), interleaved.
 
-    Each batch size starts from the same weights and trains ``epochs + 1`` epochs; an epoch's
-    time runs from the end of the one before to its own end (its last update and its log
-    line), so the first epoch warms up and is not counted.
+    Every batch size trains its own copy of ``model``; each of ``rounds`` rounds times one
+    epoch of every batch size in turn, the order flipped every round, after one untimed round
+    that warms up. Wall-clock times: evidence about this machine, not about the seed.
 
     Returns:
-        ``{"epoch_seconds": [...], "update_seconds": [...], "updates_per_epoch": [...]}``,
-        in the order of ``batch_sizes``; an update's time is the epoch's over its updates.
+        ``{"round_seconds": [[...] per batch size], "epoch_seconds": medians,
+        "update_seconds": medians over the updates, "updates_per_epoch": [...]}``.
     """
-    start = {k: v.clone() for k, v in model.state_dict().items()}
     n = len(x)
-    out: dict[str, list] = {"epoch_seconds": [], "update_seconds": [], "updates_per_epoch": []}
-    for batch in batch_sizes:
-        model.load_state_dict(start)
-        ends: list[float] = []  # when each epoch ended
-        Trainer(model, torch.optim.SGD(model.parameters(), lr=lr), loss_fn,
-                TrainConfig(epochs=epochs + 1, batch_size=batch), generator=generator,
-                on_log=lambda line, ends=ends: ends.append(time.perf_counter())).fit((x, y))
-        per_epoch = statistics.median(b - a for a, b in zip(ends, ends[1:], strict=False))
-        out["epoch_seconds"].append(per_epoch)
-        out["update_seconds"].append(per_epoch / updates_per_epoch(n, batch))
-        out["updates_per_epoch"].append(updates_per_epoch(n, batch))
-    return out
+    nets = [copy.deepcopy(model) for _ in batch_sizes]
+    optimizers = [torch.optim.SGD(net.parameters(), lr=lr) for net in nets]
+    seconds: list[list[float]] = [[] for _ in batch_sizes]
+    for r in range(rounds + 1):  # round 0 warms up
+        order = list(range(len(batch_sizes)))
+        for i in order if r % 2 else order[::-1]:
+            trainer = Trainer(nets[i], optimizers[i], loss_fn,
+                              TrainConfig(epochs=1, batch_size=batch_sizes[i]),
+                              generator=generator)
+            begin = time.perf_counter()
+            trainer.fit((x, y))
+            if r:
+                seconds[i].append(time.perf_counter() - begin)
+    medians = [statistics.median(t) for t in seconds]
+    steps = [updates_per_epoch(n, b) for b in batch_sizes]
+    return {"round_seconds": seconds, "epoch_seconds": medians,
+            "update_seconds": [m / k for m, k in zip(medians, steps, strict=True)],
+            "updates_per_epoch": steps}
 
 
-def judge_batch_size(m: dict, s: BatchSizeSettings) -> tuple[str, str]:
-    timing, runs = m["timing"], m["summary"]
-    labels, seconds = timing["batch_sizes"], timing["epoch_seconds"]
-    steps_ok = [b <= a * (1 + s.timing_tolerance) for a, b in zip(seconds, seconds[1:],
-                                                                   strict=False)]
-    faster = all(steps_ok) and seconds[-1] < seconds[0]
+def judge_batch_size(m: dict, s: BatchSizeSettings) -> Evidence:
+    timing, runs = m["timing"], m["runs"]
+    labels, rounds = timing["batch_sizes"], timing["round_seconds"]
     small, large = runs["small"], runs["large"]
-    converged = min(small["train_accuracy"][0], large["train_accuracy"][0]) >= \
-        s.converged_accuracy
-    accurate = small["valid_accuracy"][0] > large["valid_accuracy"][0] and \
-        small["test_accuracy"][0] > large["test_accuracy"][0]
-    sharper = large["lambda_max"][0] > small["lambda_max"][0]
+    sb, lb = small[0]["label"], large[0]["label"]
 
-    def pm(run: dict, key: str, fmt: str = ".4f") -> str:
-        return f"{run[key][0]:{fmt}} ± {run[key][1]:{fmt}}"
+    def paired(key: str, first: list[dict], second: list[dict]) -> list[float]:
+        return [a[key] - b[key] for a, b in zip(first, second, strict=True)]
 
-    epoch_text = ", ".join(f"{b}: {t * 1e3:.3g} ms" for b, t in zip(labels, seconds,
-                                                                    strict=True))
-    a_text = (f"(a) time per epoch {epoch_text} ({'never' if all(steps_ok) else 'NOT always'} "
-              f"more than {s.timing_tolerance:.0%} slower for a larger batch; full batch "
-              f"{'faster' if seconds[-1] < seconds[0] else 'NOT faster'} than batch "
-              f"{labels[0]}): {'holds' if faster else 'fails'}")
-    sb, lb = small["label"], large["label"]
-    b_text = (f"(b) batch {sb} vs {lb}, mean ± sd over {s.repeats} repeats with "
-              f"{small['updates']} updates each: validation accuracy {pm(small, 'valid_accuracy')}"
-              f" vs {pm(large, 'valid_accuracy')}, test accuracy {pm(small, 'test_accuracy')} vs "
-              f"{pm(large, 'test_accuracy')}: {'holds' if accurate else 'fails'}")
-    c_text = (f"(c) top Hessian eigenvalue of the training loss {pm(small, 'lambda_max', '.3g')} "
-              f"vs {pm(large, 'lambda_max', '.3g')}: {'holds' if sharper else 'fails'} "
-              f"(final training loss {pm(small, 'train_loss', '.3g')} vs "
-              f"{pm(large, 'train_loss', '.3g')}; λ_max / training loss "
-              f"{pm(small, 'lambda_max_per_loss', '.3g')} vs "
-              f"{pm(large, 'lambda_max_per_loss', '.3g')}; ε-sharpness "
-              f"{pm(small, 'epsilon_sharpness', '.3g')} vs {pm(large, 'epsilon_sharpness', '.3g')}"
-              f" %, for information)")
-    conv_text = (f"training accuracy {pm(small, 'train_accuracy')} vs "
-                 f"{pm(large, 'train_accuracy')} ({'both' if converged else 'NOT both'} >= "
-                 f"{s.converged_accuracy:g})")
-    text = "; ".join([a_text, b_text, c_text, conv_text])
-    if not faster:
-        return "not reproduced", text
-    if not converged:
-        return "inconclusive", text + "; (b) and (c) need both runs converged"
-    return ("reproduced" if accurate and sharper else "not reproduced"), text
+    checks = [Check(f"an epoch of batch {b} takes less time than one of batch {a}",
+                    f"log(epoch time of {a} / epoch time of {b}), per timing round (wall clock "
+                    f"on this machine)", [math.log(x / y) for x, y in zip(ta, tb, strict=True)],
+                    margin=math.log(1 + s.timing_tolerance),
+                    reason=f"{s.timing_tolerance:.0%} is this machine's timing noise "
+                           f"(timing_tolerance)")
+              for a, ta, b, tb in zip(labels, rounds, labels[1:], rounds[1:], strict=False)]
+    checks += [
+        Check(f"small batches reach a better {part} accuracy", f"{part} accuracy, batch {sb} "
+              f"minus batch {lb} (same initialisation, same number of updates)",
+              paired(f"{part}_accuracy", small, large), margin=s.accuracy_margin,
+              reason="the claim is a direction (accuracy_margin)")
+        for part in ("validation", "test")]
+    checks.append(Check(
+        "the minima large batches reach are sharper", f"top Hessian eigenvalue of the training "
+        f"loss, batch {lb} minus batch {sb}", paired("lambda_max", large, small), margin=0.0,
+        reason="the claim is a direction"))
+    lowest = min(r["train_accuracy"] for r in small + large)
+    return Evidence(checks=checks, preconditions=[Precondition(
+        f"every run reaches training accuracy {s.converged_accuracy:g} (minima, not "
+        f"unfinished runs)", f"lowest {lowest:.4f}", lowest >= s.converged_accuracy)],
+        notes=["times are wall clock on this machine: they vary between machines and runs, "
+               "unlike every other number here; epoch medians "
+               + ", ".join(f"{b}: {t * 1e3:.3g} ms" for b, t in
+                           zip(labels, timing["epoch_seconds"], strict=True))])
 
 
 @experiment(name="batch-size", lecture=LECTURE, judge=judge_batch_size,
@@ -174,15 +177,13 @@ def judge_batch_size(m: dict, s: BatchSizeSettings) -> tuple[str, str]:
                   "batches reach better validation and test accuracy, and the minima that large "
                   "batches reach are sharper.")
 def batch_size(s: BatchSizeSettings, ctx: RunContext) -> Result:
-
-    split = load_dataset("digits", seed=ctx.seed)
-    train = (split.x_train, split.y_train)
-    n = len(split.x_train)
     sizes: list[int | None] = [*s.timed_batch_sizes, None]
+    timing_split = load_dataset("digits", seed=ctx.seed_for("split/timing"))
+    n = len(timing_split.x_train)
     with ctx.trial("timing") as t:
         timing = t.record("seconds", lambda: time_batch_sizes(
-            _batch_network(s), cross_entropy, *train, sizes, lr=s.lr, epochs=s.timing_epochs,
-            generator=ctx.generator("timing-batches")))
+            _batch_network(s), cross_entropy, timing_split.x_train, timing_split.y_train,
+            sizes, lr=s.lr, rounds=s.timing_rounds, generator=ctx.generator("timing-batches")))
     timing["batch_sizes"] = [_batch_label(b, n) for b in sizes]
     updates = s.small_epochs * updates_per_epoch(n, s.small_batch)
     plan = {"small": (s.small_batch, s.small_epochs),
@@ -190,11 +191,12 @@ def batch_size(s: BatchSizeSettings, ctx: RunContext) -> Result:
     runs: dict[str, list[dict]] = {"small": [], "large": []}
     curves: dict[str, list[list[float]]] = {"small": [], "large": []}
     for r in range(s.repeats):
+        split = load_dataset("digits", seed=ctx.seed_for(f"split/r{r}"))
         init = _initial_weights(ctx, s, r)
         for which, (batch, epochs) in plan.items():
             name = f"batch-{'full' if batch is None else batch}-r{r}"
             run, curve = _train_batch(ctx, s, name, init, batch, epochs, split)
-            runs[which].append(run)
+            runs[which].append({"label": _batch_label(batch, n), **run})
             curves[which].append(curve)
     summary = {which: _summarize_runs(rs, _batch_label(plan[which][0], n), updates)
                for which, rs in runs.items()}
@@ -244,7 +246,7 @@ def _train_batch(ctx: RunContext, s: BatchSizeSettings, name: str, init: dict,
                 train_loss = cross_entropy(model(x), y).item()
             return {
                 "epochs": epochs, "updates": fit.steps, "train_loss": train_loss,
-                "train_accuracy": acc["train"], "valid_accuracy": acc["valid"],
+                "train_accuracy": acc["train"], "validation_accuracy": acc["valid"],
                 "test_accuracy": acc["test"],
                 "lambda_max": top_hessian_eigenvalue(
                     model, cross_entropy, x, y, iterations=s.lanczos_iterations,
@@ -259,7 +261,7 @@ def _train_batch(ctx: RunContext, s: BatchSizeSettings, name: str, init: dict,
 
 
 def _summarize_runs(runs: list[dict], label: str, updates: int) -> dict:
-    keys = ("train_loss", "train_accuracy", "valid_accuracy", "test_accuracy", "lambda_max",
+    keys = ("train_loss", "train_accuracy", "validation_accuracy", "test_accuracy", "lambda_max",
             "epsilon_sharpness")
     return {"label": label, "updates": updates, "epochs": runs[0]["epochs"],
             **{k: mean_and_spread([r[k] for r in runs]) for k in keys},
@@ -271,7 +273,7 @@ def _batch_tables(s: BatchSizeSettings, timing: dict, summary: dict, runs: dict)
     time_rows = [[b, u, e * 1e3, t * 1e3] for b, u, e, t in zip(
         timing["batch_sizes"], timing["updates_per_epoch"], timing["epoch_seconds"],
         timing["update_seconds"], strict=True)]
-    keys = ("train_loss", "train_accuracy", "valid_accuracy", "test_accuracy", "lambda_max",
+    keys = ("train_loss", "train_accuracy", "validation_accuracy", "test_accuracy", "lambda_max",
             "epsilon_sharpness")
     summary_rows = [[v["label"], v["epochs"], v["updates"],
                      *(f"{v[k][0]:.4g} ± {v[k][1]:.2g}" for k in keys)]
@@ -282,7 +284,7 @@ def _batch_tables(s: BatchSizeSettings, timing: dict, summary: dict, runs: dict)
                "λ_max(H)", "ε-sharpness (%)"]
     return [
         table(f"Wall time with one hidden layer of {s.width} units (median of "
-              f"{s.timing_epochs} epochs)",
+              f"{s.timing_rounds} interleaved rounds)",
               ["batch size", "updates per epoch", "ms per epoch", "ms per update"], time_rows),
         table(f"Minima reached (mean ± sd over {s.repeats} repeats, SGD lr {s.lr:g}, same "
               f"number of updates)", ["batch size", "epochs", "updates", *columns],

@@ -83,7 +83,7 @@ def plot_batch_minima(ctx: RunContext, s: BatchSizeSettings, summary: dict, runs
     ax.set_yscale("log")
     ax.set(xlabel="update", ylabel="training loss (epoch mean)", title="Training")
     ax.legend(fontsize=8)
-    for ax, keys, title in ((axes[1], ("valid_accuracy", "test_accuracy"), "Accuracy"),
+    for ax, keys, title in ((axes[1], ("validation_accuracy", "test_accuracy"), "Accuracy"),
                             (axes[2], ("lambda_max",), "Sharpness λ_max(H), training loss")):
         for k, key in enumerate(keys):
             for j, which in enumerate(("small", "large")):
