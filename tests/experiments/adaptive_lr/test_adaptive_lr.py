@@ -5,7 +5,16 @@ import pytest
 import torch
 
 from mllab.analysis import elongated_bowl
-from mllab.experiments.adaptive_lr.adaptive_lr import axis_report, first_at_most, sign_changes
+from mllab.experiments.adaptive_lr.adaptive_lr import (
+    DECAYED,
+    SCHEDULES,
+    AdaptiveSettings,
+    adaptive_methods,
+    axis_report,
+    first_at_most,
+    judge_adaptive,
+    sign_changes,
+)
 
 
 def test_elongated_bowl_sign_changes_and_first_at_most_by_hand():
@@ -30,5 +39,34 @@ def test_axis_report_by_hand():
     assert axis_report(torch.tensor([1.0, 0.9]), lam=1.0, tol=0.1) == {"settled": None}
 
 
+def _report(closest=0.01, burst=None):
+    steep = {"settled": 10} if burst is None else {"settled": 10, "max_after": burst}
+    return {"min_distance": closest, "flat": {"settled": None}, "steep": steep,
+            "steep_sign_changes": 0, "flat_progress": 0.5}
+
+
+def _metrics(constant_burst=12.0, exponential_burst=0.5, rmsprop_closest=0.01):
+    s = AdaptiveSettings()
+    m = {name: [_report()] * 3 for name in adaptive_methods(s)}
+    m["adagrad-constant"] = [_report(burst=b * s.tol)
+                             for b in (constant_burst, constant_burst + 1, constant_burst + 2)]
+    m["adagrad-constant_exponential-decay"] = [_report(burst=exponential_burst * s.tol)] * 3
+    m["rmsprop"] = [_report(closest=c) for c in (rmsprop_closest, 0.02, 0.03)]
+    return m
+
+
+@pytest.mark.parametrize(("kwargs", "verdict"), [
+    ({}, "reproduced"),
+    ({"exponential_burst": 12.0}, "not reproduced"),  # every decay the experiment runs counts
+    ({"constant_burst": 0.05}, "not reproduced"),  # no burst to remove
+    ({"rmsprop_closest": 0.5}, "inconclusive"),  # RMSProp's closest distances straddle tol
+])
+def test_judge(kwargs, verdict):
+    evidence = judge_adaptive(_metrics(**kwargs), AdaptiveSettings())
+    assert len(evidence.checks) == 4 + 1 + len(DECAYED + SCHEDULES)
+    assert evidence.verdict() == verdict
+    assert len(evidence.demonstrations) == 2  # fixed-η gradient descent is a closed form
+
+
 def test_quick_mode_writes_a_valid_run(quick_run):
-    quick_run("adaptive-lr")
+    assert len(quick_run("adaptive-lr")["checks"]) == 10

@@ -3,7 +3,16 @@ r"""``adaptive-lr``: on a SYNTHETIC elongated convex surface
 steep along :math:`\theta_2`, as in the lecture's figure), fixed-η gradient descent oscillates
 or crawls; Adagrad, RMSProp and Adam (:mod:`mllab.optim`) reach the minimum; Adagrad with a
 constant η bursts once the gradient has become small, and learning-rate decay removes the
-bursts."""
+bursts.
+
+Every method starts from the same random start in each of ``repeats`` repeats. Fixed-η
+gradient descent is a closed form here (each axis is multiplied by :math:`1 - \eta\lambda_i`
+per update), so it is a demonstration; the checks are that the adaptive methods come within
+``tol`` of the minimum, that the constant-η Adagrad bursts, and that every decay schedule the
+experiment runs (the course's η/√(t+1), built into :class:`mllab.optim.Adagrad` and as
+:class:`mllab.optim.InverseSqrtDecay`; exponential decay; two warm-up schedules) removes the
+burst.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +30,7 @@ from mllab.experiments.adaptive_lr import LECTURE
 from mllab.experiments.adaptive_lr.plots import plot_steps, plot_trajectories
 from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.context import RunContext
+from mllab.experiments.evidence import Check, Demonstration, Evidence
 from mllab.optim import (
     Adagrad,
     Adam,
@@ -98,8 +108,13 @@ class AdaptiveSettings(Settings):
     """λ1, the curvature along θ1 (> 0)."""
     steep_curvature: float = 1e4
     """λ2, the curvature along θ2 (> flat_curvature); λ2/λ1 is the condition number."""
-    theta0: tuple[float, ...] = (-10.0, 1.0)
-    """Start (θ1, θ2), the same for every method; the minimum is (0, 0)."""
+    flat_starts: tuple[float, ...] = (-15.0, -5.0)
+    """Range of the start's θ1; every repeat draws one start, the same for every method; the
+    minimum is (0, 0)."""
+    steep_starts: tuple[float, ...] = (0.5, 1.5)
+    """Range of the start's θ2."""
+    repeats: int = 5
+    """Independent starts (>= 1)."""
     steps: int = 3000
     """Updates of each method (>= 10)."""
     gd_large: float = 1.9
@@ -126,8 +141,12 @@ class AdaptiveSettings(Settings):
         require(self.flat_curvature > 0, "flat_curvature", "> 0", self.flat_curvature)
         require(self.steep_curvature > self.flat_curvature, "steep_curvature",
                 "> flat_curvature", self.steep_curvature)
-        require(len(self.theta0) == 2 and all(map(math.isfinite, self.theta0))
-                and self.theta0[0] != 0, "theta0", "two finite numbers, θ1 != 0", self.theta0)
+        for name in ("flat_starts", "steep_starts"):
+            lo_hi = getattr(self, name)
+            require(len(lo_hi) == 2 and all(map(math.isfinite, lo_hi))
+                    and lo_hi[0] <= lo_hi[1] and (lo_hi[0] > 0 or lo_hi[1] < 0), name,
+                    "a range (low, high) that excludes 0", lo_hi)
+        require(self.repeats >= 1, "repeats", ">= 1", self.repeats)
         require(self.steps >= 10, "steps", ">= 10", self.steps)
         require(1 < self.gd_large < 2, "gd_large", "in (1, 2)", self.gd_large)
         require(0 < self.gd_small < 1, "gd_small", "in (0, 1)", self.gd_small)
@@ -140,7 +159,7 @@ class AdaptiveSettings(Settings):
 
     @classmethod
     def quick(cls) -> AdaptiveSettings:
-        return cls(steps=1000)
+        return cls(steps=1000, repeats=2)
 
 
 def adaptive_methods(s: AdaptiveSettings) -> dict[str, Callable]:
@@ -180,65 +199,47 @@ DECAYED = ("adagrad", "adagrad-constant_inverse-sqrt-decay")
 constant-η Adagrad (the same numbers, a check of :class:`ConstantRateAdagrad`)."""
 
 
-OTHER_SCHEDULES = ("adagrad-constant_exponential-decay", "adagrad-constant_warmup-inverse-sqrt",
-                   "adagrad-constant_warmup-cosine")
+SCHEDULES = ("adagrad-constant_exponential-decay", "adagrad-constant_warmup-inverse-sqrt",
+             "adagrad-constant_warmup-cosine")
+"""The other schedules the experiment runs on the constant-η Adagrad; each is judged too."""
 
 
-def bursts(r: dict, s: AdaptiveSettings) -> list[str]:
-    r"""The axes of a :func:`path_report` that left the ``tol`` band after settling in it by
-    more than ``burst_factor``."""
-    return [axis for axis in ("flat", "steep") if r[axis]["settled"] is not None
-            and "max_after" in r[axis] and r[axis]["max_after"] > s.burst_factor * s.tol]
+def burst_size(r: dict, s: AdaptiveSettings) -> float:
+    r"""How far a :func:`path_report`'s path strayed after an axis had settled within ``tol``
+    of its optimum, in units of ``tol`` (0 if no axis settled before the end)."""
+    return max((r[axis]["max_after"] / s.tol for axis in ("flat", "steep")
+                if "max_after" in r[axis]), default=0.0)
 
 
-def judge_adaptive(m: dict, s: AdaptiveSettings) -> tuple[str, str]:
-    def reach(name):
-        r = m[name]
-        return (f"{name} at update {r['reached']}" if r["reached"] is not None
-                else f"{name} did NOT reach (final distance {r['final_distance']:.3g})")
+def judge_adaptive(m: dict, s: AdaptiveSettings) -> Evidence:
+    def values(name: str, key) -> list[float]:
+        return [key(r) for r in m[name]]
 
-    def calm(name):
-        r, burst = m[name], bursts(m[name], s)
-        steep, flat = r["steep"], r["flat"]
-        head = f"{name}: {'BURST along ' + ' and '.join(burst) if burst else 'no burst'}"
-        if "max_after" not in steep:
-            return f"{head} (θ2 never settled within {s.tol:g})"
-        text = (f"{head} (θ2 settled within {s.tol:g} at update {steep['settled']}, later max "
-                f"|θ2| {steep['max_after']:.3g}; largest later step {steep['largest_step']:.3g}"
-                f" at update {steep['at']}, after |g2| had fallen to "
-                f"{steep['quietest_gradient']:.1e} of its start; peak effective η "
-                f"{steep['peak_effective_lr']:.3g}× the stability limit 2/λ2")
-        if "max_after" in flat:
-            text += f"; θ1 settled at update {flat['settled']}, later max {flat['max_after']:.3g}"
-        return text + ")"
-
-    big, small, n = m["gd-large"], m["gd-small"], s.steps
-    oscillates = big["reached"] is None and big["steep_sign_changes"] >= n // 10
-    crawls = small["reached"] is None and small["steep_sign_changes"] == 0
-    adaptive = ("adagrad-constant", "adagrad", "rmsprop", "adam")
-    reached = all(m[k]["reached"] is not None for k in adaptive)
-    burst = bool(bursts(m["adagrad-constant"], s))
-    calmed = all(m[k]["reached"] is not None and not bursts(m[k], s) for k in DECAYED)
-    held = oscillates and crawls and reached and burst and calmed
-    parts = [
-        f"(1) gradient descent, η={s.gd_large:g}/λ2 (just under the divergence limit 2/λ2): "
-        f"θ2 changed sign {big['steep_sign_changes']} times in {n} updates (oscillation: >= "
-        f"{n // 10}; their amplitude shrinks by |1 − η λ2| per update), "
-        f"{big['flat_progress']:.1%} of the flat axis covered, final distance "
-        f"{big['final_distance']:.3g}; η={s.gd_small:g}/λ2: "
-        f"{small['steep_sign_changes']} sign changes, {small['flat_progress']:.1%} of the "
-        f"flat axis covered, final distance {small['final_distance']:.3g} "
-        f"({'oscillates / crawls, neither reaches' if oscillates and crawls else 'NOT so'})",
-        f"(2) first update within {s.tol:g} of the minimum: "
-        + "; ".join(reach(k) for k in adaptive) + f" ({'all reach' if reached else 'NOT all'})",
-        f"(3) constant-η Adagrad, {calm('adagrad-constant')}"
-        + ("" if burst else " — the burst did NOT appear"),
-        "(4) with the decay η/√(t+1): " + "; ".join(calm(k) for k in DECAYED)
-        + f" ({'bursts removed' if calmed else 'bursts NOT removed'})",
-        "for information, other schedules on constant-η Adagrad: "
-        + "; ".join(calm(k) for k in OTHER_SCHEDULES),
-    ]
-    return ("reproduced" if held else "not reproduced"), ". ".join(parts)
+    reach = [Check(f"{name} reaches the minimum", "closest distance to the minimum",
+                   values(name, lambda r: r["min_distance"]), margin=0.0, threshold=s.tol,
+                   below=True, reason=f"within tol = {s.tol:g} counts as reaching it")
+             for name in ("adagrad-constant", "adagrad", "rmsprop", "adam")]
+    size = "largest distance from the optimum after an axis settled, in units of tol"
+    bursts = Check("constant-η Adagrad bursts after the gradient has become small", size,
+                   values("adagrad-constant", lambda r: burst_size(r, s)), margin=0.0,
+                   threshold=s.burst_factor, reason=f"burst_factor = {s.burst_factor:g}")
+    calm = [Check(f"learning-rate decay removes the bursts: {name}", size,
+                  values(name, lambda r: burst_size(r, s)), margin=0.0,
+                  threshold=s.burst_factor, below=True,
+                  reason=f"burst_factor = {s.burst_factor:g}") for name in DECAYED + SCHEDULES]
+    big, small = m["gd-large"], m["gd-small"]
+    return Evidence(checks=[*reach, bursts, *calm], demonstrations=[
+        Demonstration(f"fixed η = {s.gd_large:g}/λ2 multiplies θ2 by 1 − ηλ2 = "
+                      f"{1 - s.gd_large:g} per update: it changes sign every update and "
+                      "shrinks slowly (oscillation)",
+                      "θ2 sign changes per repeat: "
+                      + ", ".join(str(r["steep_sign_changes"]) for r in big)
+                      + f" of {s.steps}"),
+        Demonstration(f"fixed η = {s.gd_small:g}/λ2 multiplies θ1 by 1 − ηλ1 = "
+                      f"{1 - s.gd_small * s.flat_curvature / s.steep_curvature:.6g} per "
+                      "update (crawling along the flat axis)",
+                      "share of the flat axis covered per repeat: "
+                      + ", ".join(f"{r['flat_progress']:.1%}" for r in small))])
 
 
 @experiment(name="adaptive-lr", lecture=LECTURE, judge=judge_adaptive,
@@ -249,26 +250,35 @@ def judge_adaptive(m: dict, s: AdaptiveSettings) -> tuple[str, str]:
 def adaptive_lr(s: AdaptiveSettings, ctx: RunContext) -> Result:
     lam = (s.flat_curvature, s.steep_curvature)
     surface = partial(elongated_bowl, lam=lam)
-    metrics, paths = {}, {}
-    for name, make in adaptive_methods(s).items():
-        with ctx.trial(name) as t:
-            theta = torch.tensor(tuple(s.theta0), dtype=torch.float64, requires_grad=True)
-            optimizer, scheduler = make([theta])
-            run = t.run(descent_step(surface),
-                        DescentState(theta=theta, optimizer=optimizer, scheduler=scheduler),
-                        LoopConfig(steps=s.steps), fingerprint=s.to_dict())
-        path = torch.tensor([list(s.theta0)] + [h["theta"] for h in run.history],
-                            dtype=torch.float64)  # (steps+1, 2)
-        metrics[name], paths[name] = path_report(path, lam, s.tol), path
-    plot_trajectories(ctx, s, paths)
-    plot_steps(ctx, s, paths, ADAGRADS)
-    rows = [[name, r["reached"], r["final_distance"], r["steep_sign_changes"],
+    methods = adaptive_methods(s)
+    metrics: dict[str, list[dict]] = {name: [] for name in methods}
+    for r in range(s.repeats):
+        u = torch.rand(2, generator=ctx.generator(f"start/r{r}"), dtype=torch.float64)
+        theta0 = (s.flat_starts[0] + u[0].item() * (s.flat_starts[1] - s.flat_starts[0]),
+                  s.steep_starts[0] + u[1].item() * (s.steep_starts[1] - s.steep_starts[0]))
+        paths = {}
+        for name, make in methods.items():
+            with ctx.trial(f"{name}-r{r}") as t:
+                theta = torch.tensor(theta0, dtype=torch.float64, requires_grad=True)
+                optimizer, scheduler = make([theta])
+                run = t.run(descent_step(surface),
+                            DescentState(theta=theta, optimizer=optimizer, scheduler=scheduler),
+                            LoopConfig(steps=s.steps), fingerprint=s.to_dict())
+            path = torch.tensor([list(theta0)] + [h["theta"] for h in run.history],
+                                dtype=torch.float64)  # (steps+1, 2)
+            metrics[name].append({"theta0": list(theta0), **path_report(path, lam, s.tol)})
+            paths[name] = path
+        if r == 0:
+            plot_trajectories(ctx, s, paths)
+            plot_steps(ctx, s, paths, ADAGRADS)
+    rows = [[name, i, r["reached"], r["min_distance"], r["steep_sign_changes"],
              r["steep"].get("max_after"), r["steep"].get("peak_effective_lr"),
-             r["flat"].get("max_after"), ", ".join(bursts(r, s)) or "none"]
-            for name, r in metrics.items()]
+             r["flat"].get("max_after"), burst_size(r, s)]
+            for name, reports in metrics.items() for i, r in enumerate(reports)]
     return Result(metrics=metrics, tables=[table(
-        f"{s.steps} updates from θ0 = {tuple(s.theta0)} on L = ½({lam[0]:g} θ1² + "
-        f"{lam[1]:g} θ2²); 'reached' = first update within {s.tol:g} of the minimum; 'after "
-        f"settling' = after |θi| first fell to {s.tol:g}",
-        ["method", "reached", "final distance", "θ2 sign changes", "max |θ2| after settling",
-         "peak effective η along θ2 / (2/λ2)", "max |θ1| after settling", "bursts"], rows)])
+        f"{s.steps} updates from a random start on L = ½({lam[0]:g} θ1² + {lam[1]:g} θ2²); "
+        f"'reached' = first update within {s.tol:g} of the minimum; 'after settling' = after "
+        f"|θi| first fell to {s.tol:g}",
+        ["method", "repeat", "reached", "closest distance", "θ2 sign changes",
+         "max |θ2| after settling", "peak effective η along θ2 / (2/λ2)",
+         "max |θ1| after settling", "burst size / tol"], rows)])
