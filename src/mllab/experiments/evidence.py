@@ -210,7 +210,7 @@ class Evidence:
 
     def criterion(self) -> str:
         r"""Every check and precondition in words; then the demonstrations and notes."""
-        parts = [f"({i}) {c.sentence()}" for i, c in enumerate(self.checks, 1)]
+        parts = [c.sentence() for c in self.checks]
         parts += [f"precondition: {p.statement} ({p.shown}): "
                   f"{'holds' if p.holds else 'does NOT hold'}" for p in self.preconditions]
         text = "; ".join(parts)

@@ -1,4 +1,5 @@
-"""Pure helpers of ``learning-theory``: by hand, by brute force, and against the binomial."""
+"""``learning-theory``: its helpers by hand, by brute force and against the binomial; its judge
+on synthetic metrics; its quick mode."""
 
 import math
 
@@ -9,6 +10,7 @@ from mllab.experiments.learning_theory.learning_theory import (
     LearningTheorySettings,
     bad_probability,
     bad_training_sets,
+    judge_learning_theory,
     population_losses,
     sample_training_sets,
     threshold_grid,
@@ -82,5 +84,23 @@ def test_bad_probability_matches_the_binomial_for_one_threshold():
     assert p <= union_bound(2, 20, 0.1)
 
 
+def _metrics(small_n_large_h=(0.99, 0.98, 0.99)):
+    # p[N][H][repeat] for N = 10, 640 and |H| = 2, 2000
+    p = [[[0.5, 0.52, 0.48], list(small_n_large_h)], [[0.0, 0.0, 0.0], [0.0, 0.001, 0.0]]]
+    return {"p_bad": p, "bound": [[4.0, 4000.0], [1e-5, 1e-2]], "sizes": [10, 640],
+            "h_sizes": [2, 2000]}
+
+
+@pytest.mark.parametrize(("small_n_large_h", "verdict"), [
+    ((0.99, 0.98, 0.99), "reproduced"),
+    ((0.3, 0.28, 0.31), "not reproduced"),  # more hypotheses, fewer bad sets: contradicted
+    ((0.9, 0.3, 0.6), "inconclusive"),
+])
+def test_judge(small_n_large_h, verdict):
+    evidence = judge_learning_theory(_metrics(small_n_large_h), LearningTheorySettings())
+    assert len(evidence.checks) == 3 and evidence.verdict() == verdict
+    assert "4 of 4 cells" in evidence.demonstrations[0].shown  # the bound is a theorem
+
+
 def test_quick_mode_writes_a_valid_run(quick_run):
-    quick_run("learning-theory")
+    assert len(quick_run("learning-theory")["checks"]) == 5
