@@ -15,6 +15,7 @@ from mllab.data import load_dataset
 from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.classification import LECTURE
 from mllab.experiments.context import RunContext
+from mllab.experiments.evidence import Check, Demonstration, Evidence
 from mllab.losses import binary_cross_entropy, mse
 from mllab.metrics import accuracy
 from mllab.train import TrainConfig
@@ -24,10 +25,11 @@ from mllab.train import TrainConfig
 class LossSurfaceSettings(Settings):
     feature: str = "worst radius"
     """The breast-cancer feature the classifier σ(wx + b) sees."""
-    w0: float = 4.0
-    """Starting w: positive is confidently wrong, since a large radius means malignant (0)."""
-    b0: float = 4.0
-    """Starting b."""
+    starts: tuple[float, ...] = (3.0, 5.0)
+    """Range of the starting w and b, each drawn uniformly per repeat: positive w is
+    confidently wrong, since a large radius means malignant (0)."""
+    repeats: int = 5
+    """Independent repeats: data split and start (>= 1)."""
     lr: float = 0.5
     """Gradient-descent learning rate, the same for both losses (> 0)."""
     epochs: int = 300
@@ -36,12 +38,14 @@ class LossSurfaceSettings(Settings):
     def validate(self) -> None:
         require(self.lr > 0, "lr", "> 0", self.lr)
         require(self.epochs >= 1, "epochs", ">= 1", self.epochs)
-        require(math.isfinite(self.w0) and math.isfinite(self.b0), "w0/b0", "finite",
-                (self.w0, self.b0))
+        require(len(self.starts) == 2 and all(map(math.isfinite, self.starts))
+                and self.starts[0] <= self.starts[1], "starts", "a range (low, high)",
+                self.starts)
+        require(self.repeats >= 1, "repeats", ">= 1", self.repeats)
 
     @classmethod
     def quick(cls) -> LossSurfaceSettings:
-        return cls(epochs=150)
+        return cls(epochs=150, repeats=2)
 
 
 class Logistic1d(nn.Module):
@@ -64,50 +68,63 @@ def mse_on_probability(z: Tensor, y: Tensor) -> Tensor:
 CE_MSE_LOSSES = {"cross-entropy": binary_cross_entropy, "mse": mse_on_probability}
 
 
-def judge_ce_vs_mse(m: dict, s: LossSurfaceSettings) -> tuple[str, str]:
-    ratio = m["cross-entropy"]["grad_norm_start"] / m["mse"]["grad_norm_start"]
-    flat = ratio > 1
-    progress = m["cross-entropy"]["accuracy"] > m["mse"]["accuracy"]
-    verdict = "reproduced" if flat and progress else "not reproduced"
-    return verdict, (
-        f"at the start, ‖∇L‖ cross-entropy {m['cross-entropy']['grad_norm_start']:.3g} vs MSE "
-        f"{m['mse']['grad_norm_start']:.3g} (ratio {ratio:.1f}: MSE "
-        f"{'flatter' if flat else 'NOT flatter'}); after {s.epochs} updates training accuracy "
-        f"cross-entropy {m['cross-entropy']['accuracy']:.3f} {'>' if progress else '<='} MSE "
-        f"{m['mse']['accuracy']:.3f}")
+def judge_ce_vs_mse(m: dict, s: LossSurfaceSettings) -> Evidence:
+    ce, ms = m["cross-entropy"], m["mse"]
+    return Evidence(checks=[Check(
+        "from the same poor start cross-entropy makes progress where MSE does not",
+        f"training accuracy after {s.epochs} updates, cross-entropy minus MSE",
+        [a - b for a, b in zip(ce["accuracy"], ms["accuracy"], strict=True)], margin=0.0,
+        reason="the claim is a direction")], demonstrations=[Demonstration(
+            "each gradient of MSE on σ(z) is cross-entropy's times 2σ(1 − σ) <= ½: where the "
+            "loss is large MSE's surface is flatter",
+            "‖∇L‖ at the start, cross-entropy / MSE per repeat: " + ", ".join(
+                f"{a / b:.1f}" for a, b in zip(ce["grad_norm_start"], ms["grad_norm_start"],
+                                               strict=True)))])
 
 
 @experiment(name="ce-vs-mse", lecture=LECTURE, judge=judge_ce_vs_mse,
             claim="From the same poor start, cross-entropy makes progress where the loss is "
                   "large, while mean squared error's surface is flat there.")
 def ce_vs_mse(s: LossSurfaceSettings, ctx: RunContext) -> Result:
-    x, y = _one_feature(ctx, s.feature)
-    metrics, paths = {}, {}
-    for name, loss_fn in CE_MSE_LOSSES.items():
-        with ctx.trial(name) as t:
-            model = Logistic1d(s.w0, s.b0)
-            loss_fn(model(x), y).backward()
-            g0 = math.hypot(model.w.grad.item(), model.b.grad.item())
-            model.zero_grad()
-            fit = t.fit(model, torch.optim.SGD(model.parameters(), lr=s.lr), loss_fn, (x, y),
-                        None, TrainConfig(epochs=s.epochs), fingerprint=s.to_dict(),
-                        extra_metrics=lambda m: {"w": m.w.item(), "b": m.b.item()})
-        with torch.no_grad():
-            acc = accuracy((model(x) > 0).long(), y.long())
-        metrics[name] = {"grad_norm_start": g0, "loss_start": fit.history[0]["train_loss"],
-                         "loss_end": fit.history[-1]["train_loss"], "accuracy": acc,
-                         "w": model.w.item(), "b": model.b.item()}
-        paths[name] = [(s.w0, s.b0)] + [(h["w"], h["b"]) for h in fit.history]
-    _plot_surfaces(ctx, x, y, paths)
-    rows = [[n, v["grad_norm_start"], v["loss_start"], v["loss_end"], v["accuracy"]]
-            for n, v in metrics.items()]
+    keys = ("w0", "b0", "grad_norm_start", "loss_start", "loss_end", "accuracy", "w", "b")
+    metrics = {name: {k: [] for k in keys} for name in CE_MSE_LOSSES}
+    for r in range(s.repeats):
+        x, y = _one_feature(ctx, s.feature, r)
+        lo, hi = s.starts
+        w0, b0 = (lo + (hi - lo) * torch.rand(2, generator=ctx.generator(f"start/r{r}"),
+                                               dtype=torch.float64)).tolist()
+        paths = {}
+        for name, loss_fn in CE_MSE_LOSSES.items():
+            with ctx.trial(f"{name}-r{r}") as t:
+                model = Logistic1d(w0, b0)
+                loss_fn(model(x), y).backward()
+                g0 = math.hypot(model.w.grad.item(), model.b.grad.item())
+                model.zero_grad()
+                fit = t.fit(model, torch.optim.SGD(model.parameters(), lr=s.lr), loss_fn,
+                            (x, y), None, TrainConfig(epochs=s.epochs), fingerprint=s.to_dict(),
+                            extra_metrics=lambda m: {"w": m.w.item(), "b": m.b.item()})
+            with torch.no_grad():
+                acc = accuracy((model(x) > 0).long(), y.long())
+            values = {"w0": w0, "b0": b0, "grad_norm_start": g0,
+                      "loss_start": fit.history[0]["train_loss"],
+                      "loss_end": fit.history[-1]["train_loss"], "accuracy": acc,
+                      "w": model.w.item(), "b": model.b.item()}
+            for key, value in values.items():
+                metrics[name][key].append(value)
+            paths[name] = [(w0, b0)] + [(h["w"], h["b"]) for h in fit.history]
+        if r == 0:
+            _plot_surfaces(ctx, x, y, paths)
+    rows = [[n, r, v["w0"][r], v["b0"][r], v["grad_norm_start"][r], v["loss_start"][r],
+             v["loss_end"][r], v["accuracy"][r]]
+            for r in range(s.repeats) for n, v in metrics.items()]
     return Result(metrics=metrics, tables=[table(
-        "Same start, two losses", ["loss", "‖∇L‖ at start", "first-epoch loss", "final loss",
-                                   "training accuracy"], rows)])
+        "Same start, two losses, every repeat",
+        ["loss", "repeat", "w0", "b0", "‖∇L‖ at start", "first-epoch loss", "final loss",
+         "training accuracy"], rows)])
 
 
-def _one_feature(ctx: RunContext, feature: str) -> tuple[Tensor, Tensor]:
-    split = load_dataset("breast_cancer", seed=ctx.seed)
+def _one_feature(ctx: RunContext, feature: str, r: int) -> tuple[Tensor, Tensor]:
+    split = load_dataset("breast_cancer", seed=ctx.seed_for(f"split/r{r}"))
     if feature not in split.feature_names:
         from mllab.experiments.base import SettingsError
 
