@@ -122,10 +122,6 @@ def _execute(exp: Experiment, settings: Settings, run_dir: Path, header: dict) -
         raise
     else:
         evidence = exp.judge(outcome.metrics, settings)
-        if isinstance(evidence, tuple):  # TRANSITION: a judge not yet on the evidence model
-            result.update(verdict=evidence[0], criterion=evidence[1], metrics=outcome.metrics,
-                          tables=outcome.tables, figures=ctx.figures, status="complete")
-            return result
         if evidence.checks:
             from mllab.report.checks import checks_figure
 
