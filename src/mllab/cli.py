@@ -1,4 +1,4 @@
-r"""The ``mllab`` command: ``list``, ``run``, ``resume``, ``course``, ``report``.
+r"""The ``mllab`` command: ``list``, ``run``, ``resume``, ``course``, ``report``, ``verify``.
 
 Bad input ends with one line naming the problem and the valid choices, exit status 2.
 """
@@ -31,6 +31,12 @@ def _seed(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"--seeds expects an integer >= 1, got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mllab", description="The machine-learning course as experiments.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -50,6 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     course.add_argument("--out", type=Path, help="folder (default runs/course-<time>)")
     report = sub.add_parser("report", help="re-render report.html from result.json")
     report.add_argument("run_dir", type=Path)
+    verify = sub.add_parser("verify", help="rerun the full mode under several master seeds: "
+                                           "is the verdict stable?")
+    verify.add_argument("name")
+    verify.add_argument("--seeds", type=_positive, default=5, help="master seeds 0..K-1")
+    verify.add_argument("--out", type=Path, help="folder (default runs/verify/NAME)")
+    verify.add_argument("--quick", action="store_true",
+                        help="quick mode instead (a smoke test of verify itself)")
     return parser
 
 
@@ -122,6 +135,28 @@ def _report(args) -> int:
     return 0
 
 
+def _verify(args) -> int:
+    from mllab.experiments import get_experiment
+    from mllab.experiments.verify import VERIFY_ROOT, verify
+
+    exp = get_experiment(args.name)
+    out = args.out if args.out is not None else VERIFY_ROOT / exp.name
+
+    def on_start(seed: int, run_dir: Path) -> None:
+        _interrupt_hint[:] = [run_dir]
+        print(f"seed {seed} -> {run_dir}", flush=True)
+
+    summary = verify(exp, seeds=args.seeds, out=out, quick=args.quick, on_start=on_start)
+    n = len(summary["seeds"])
+    for seed, verdict in zip(summary["seeds"], summary["verdicts"], strict=True):
+        print(f"  seed {seed}: {verdict}")
+    for c in summary["checks"]:
+        print(f"  {c['agree']}/{n} {c['most_common']}: {c['claim']}")
+    print(f"{exp.name}: {summary['verdict']} in {summary['agree']}/{n} seeds: "
+          f"{'stable' if summary['stable'] else 'NOT stable'}\n  page: {out / 'verify.html'}")
+    return 0
+
+
 _interrupt_hint: list[Path] = []
 
 
@@ -133,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     from mllab.train import CheckpointError, NonFiniteLossError, TrainingInterrupted
 
     commands = {"list": _list, "run": _run, "resume": _resume, "course": _course,
-                "report": _report}
+                "report": _report, "verify": _verify}
     try:
         args = build_parser().parse_args(argv)
         return commands[args.command](*([] if args.command == "list" else [args]))

@@ -145,11 +145,18 @@ def run_course(*, quick: bool, only: str | None = None, out: Path | None = None,
                on_start=None) -> tuple[Path, list[dict]]:
     r"""Run every experiment (or one lecture's) into ``out/<name>/`` and write ``index.html``.
 
-    Run again with the same ``out``: complete runs are kept, unfinished ones resumed.
+    Run again with the same ``out``: complete runs are kept, unfinished ones resumed. The
+    index shows each experiment's stability where ``mllab verify`` has been run (in
+    ``runs/verify/``).
     """
+    from functools import partial
+
+    from mllab.experiments.verify import stability
     from mllab.report import render_index
 
     experiments = experiments_of(only)
+    render_index = partial(render_index, stability={e.name: stability(e.name)
+                                                    for e in experiments})
     if out is None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         out = Path("runs") / f"course-{stamp}"

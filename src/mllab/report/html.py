@@ -78,33 +78,38 @@ def render_report(run_dir: str | Path) -> Path:
         ]
     )
     title = f"{experiment} \u2014 {lecture}" if lecture else experiment
-    return _write_atomic(run_dir / REPORT_FILE, _page(title, body))
+    return write_atomic(run_dir / REPORT_FILE, page(title, body))
 
 
 def render_index(
-    out_dir: str | Path, run_dirs: Sequence[str | Path], title: str = "mllab course"
+    out_dir: str | Path, run_dirs: Sequence[str | Path], title: str = "mllab course",
+    stability: dict[str, str | None] | None = None,
 ) -> Path:
     r"""Write ``out_dir/index.html``: one table row per run, with verdict counts on top.
 
     Each row shows lecture, experiment (linked to the run's ``report.html`` by a path relative
-    to ``out_dir``), claim, verdict, criterion and duration. A run whose ``result.json`` cannot
-    be read is listed with the verdict ``error`` and the reason in its criterion cell.
+    to ``out_dir``), claim, verdict, mode (quick: a smoke test with few repeats; full),
+    stability over master seeds where ``mllab verify`` has been run, criterion and duration.
+    A run whose ``result.json`` cannot be read is listed with the verdict ``error`` and the
+    reason in its criterion cell.
 
     Args:
         out_dir: Folder of the index; created if missing.
         run_dirs: Run folders, listed in this order.
         title: Page heading.
+        stability: experiment name -> what ``mllab verify`` found, e.g. ``"5/5 stable"``.
 
     Returns:
         The path of the written ``index.html``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = [_index_row(out_dir, Path(d)) for d in run_dirs]
+    rows = [_index_row(out_dir, Path(d), stability or {}) for d in run_dirs]
     counts = Counter(row[0].label for row in rows)
     head = "".join(
         f"<th>{h}</th>"
-        for h in ("lecture", "experiment", "claim", "verdict", "criterion", "duration")
+        for h in ("lecture", "experiment", "claim", "verdict", "mode", "stability", "criterion",
+                  "duration")
     )
     body = "\n".join(
         [
@@ -116,7 +121,7 @@ def render_index(
             "</tbody></table>",
         ]
     )
-    return _write_atomic(out_dir / INDEX_FILE, _page(title, body))
+    return write_atomic(out_dir / INDEX_FILE, page(title, body))
 
 
 # --- report sections -------------------------------------------------------------------------
@@ -215,12 +220,12 @@ def _footer(result: dict[str, Any]) -> str:
 # --- index -----------------------------------------------------------------------------------
 
 
-def _index_row(out_dir: Path, run_dir: Path) -> tuple[Verdict, str]:
+def _index_row(out_dir: Path, run_dir: Path, stability: dict) -> tuple[Verdict, str]:
     try:
         result = load_result(run_dir)
     except ReportError as err:
         v = Verdict("error", "error")
-        cells = ["", escape(run_dir.name), "", badge(v), escape(str(err)), ""]
+        cells = ["", escape(run_dir.name), "", badge(v), "", "", escape(str(err)), ""]
     else:
         v = classify(result.get("verdict"), result.get("status", "complete"))
         link = os.path.relpath(run_dir / REPORT_FILE, out_dir).replace(os.sep, "/")
@@ -230,10 +235,13 @@ def _index_row(out_dir: Path, run_dir: Path) -> tuple[Verdict, str]:
             f'<a href="{escape(quote(link))}">{name}</a>',
             _text(result.get("claim")),
             badge(v),
+            "quick: smoke test, few repeats" if result.get("quick") else "full",
+            _text(stability.get(str(result.get("experiment"))) or "not verified"),
             _text(result.get("criterion")),
             escape(format_duration(result.get("duration_s"))),
         ]
-    classes = ("", "", ' class="claim-cell"', "", ' class="criterion-cell"', ' class="num"')
+    classes = ("", "", ' class="claim-cell"', "", "", "", ' class="criterion-cell"',
+               ' class="num"')
     tds = "".join(f"<td{c}>{cell}</td>" for c, cell in zip(classes, cells, strict=True))
     return v, f"<tr>{tds}</tr>"
 
@@ -282,7 +290,7 @@ def _table(
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _page(title: str, body: str) -> str:
+def page(title: str, body: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -291,7 +299,7 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def _write_atomic(path: Path, text: str) -> Path:
+def write_atomic(path: Path, text: str) -> Path:
     r"""Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
