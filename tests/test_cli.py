@@ -39,6 +39,8 @@ def test_list_shows_every_experiment(mllab):
     (["resume", "no/such/run"], ["does not exist"]),
     (["report", "no/such/run"], ["does not exist"]),
     (["course", "--only", "astrology"], ["unknown lecture 'astrology'", "Regression"]),
+    (["verify", "no-such-thing"], ["unknown experiment 'no-such-thing'", "momentum"]),
+    (["verify", "momentum", "--seeds", "0"], ["--seeds expects an integer >= 1", "'0'"]),
 ])
 def test_bad_input_is_one_line_and_exit_2(mllab, tmp_path, args, needles):
     _one_line_error(mllab(*args, cwd=tmp_path), *needles)

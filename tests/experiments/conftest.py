@@ -1,4 +1,5 @@
-"""What every experiment's quick mode must write: a valid run folder, through the CLI."""
+"""What every experiment's quick mode must write: a valid run folder, through the CLI, and the
+same metrics and checks again for the same seed (wall-clock timings aside)."""
 
 import json
 from html import escape
@@ -9,6 +10,13 @@ from mllab.experiments.base import VERDICTS
 
 RESULT_FIELDS = {"experiment", "lecture", "claim", "verdict", "criterion", "metrics", "figures",
                  "settings", "seed", "quick", "threads", "versions", "duration_s", "status"}
+
+
+def _seeded(result: dict) -> dict:
+    r"""What the seed alone decides: everything but wall-clock timings."""
+    metrics = {k: v for k, v in result["metrics"].items() if k != "timing"}
+    checks = [c for c in result["checks"] if "wall clock" not in c["statistic"]]
+    return {"metrics": metrics, "checks": checks, "settings": result["settings"]}
 
 
 @pytest.fixture
@@ -35,6 +43,10 @@ def quick_run(mllab, tmp_path):
         lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
         assert lines and all("trial" in x for x in lines)
         assert result["verdict"] in done.stdout
+        again = mllab("run", name, "--quick", "--out", str(tmp_path / f"{name}-again"))
+        assert again.returncode == 0, again.stderr
+        second = json.loads((tmp_path / f"{name}-again" / "result.json").read_text())
+        assert _seeded(second) == _seeded(result)
         return result
 
     return run

@@ -77,3 +77,18 @@ def test_validation_names_the_argument():
         RMSProp([theta], lr=0.1, alpha=1)
     with pytest.raises(ValueError, match="eps must be a finite number >= 0"):
         RMSProp([theta], lr=0.1, eps=-1e-8)
+
+
+def test_weight_decay_adds_lambda_theta_to_the_gradient_exactly():
+    # Two steps by hand with g ← g + λθ, σ⁰ = |g⁰|, σ¹ = √(α σ⁰² + (1 − α) g¹²), eps = 0.
+    theta = torch.tensor([1.5, -2.0], dtype=torch.float64, requires_grad=True)
+    optimizer = RMSProp([theta], lr=0.1, alpha=0.9, eps=0.0, weight_decay=0.3)
+    x, sq = theta.detach().clone(), None
+    for _ in range(2):
+        optimizer.zero_grad()
+        (theta.square().sum() * 0.5).backward()  # ∇ = θ
+        optimizer.step()
+        g = x + 0.3 * x  # the loss's gradient plus λθ
+        sq = g * g if sq is None else 0.9 * sq + 0.1 * g * g
+        x = x - 0.1 * g / sq.sqrt()
+        torch.testing.assert_close(theta.detach(), x, rtol=0, atol=1e-15)
