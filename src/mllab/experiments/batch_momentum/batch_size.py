@@ -8,12 +8,13 @@ Protocol: a one-hidden-layer ReLU network, plain SGD with the same learning rate
 batch sizes and, for each repeat, the same initial weights. The small batch runs
 ``small_epochs`` epochs and the large batch makes the SAME NUMBER OF UPDATES (so many more
 epochs; with equal epochs full batch would simply be undertrained, cf. Hoffer et al. 2017,
-arXiv:1705.08741). Both must reach ``converged_accuracy`` on the training data, else (b) and
-(c) are inconclusive. Timing runs in its own pass through the Trainer (no checkpoints, no
-validation) on a fresh network, stored with ``t.record``; it is never part of a
-checkpoint. Times are wall-clock: they differ between runs and machines, unlike everything
-else in a run. mllab runs use one thread by default, so "parallel" here means vectorized
-work inside one core.
+arXiv:1705.08741). Every run must reach ``converged_accuracy`` on the training data (a
+precondition: otherwise the verdict is inconclusive). Each of ``repeats`` repeats draws its
+own split; (b) and (c) are paired differences per repeat. Timing runs in its own pass
+through the Trainer (no checkpoints, no validation) on fresh networks, stored with
+``t.record``; it is never part of a checkpoint. Times are wall-clock: they differ between
+runs and machines, unlike everything else in a run. mllab runs use one thread by default, so
+"parallel" here means vectorized work inside one core.
 
 Differences from the course: the lecture times MNIST on a GPU, where an update of batch
 1000 costs about as much as one of batch 1; on one CPU thread the update's time grows with
