@@ -11,6 +11,7 @@ from mllab.experiments.evidence import (
     Demonstration,
     Evidence,
     Precondition,
+    paired,
     student_t_cdf,
     student_t_quantile,
     t_interval,
@@ -34,6 +35,12 @@ def test_t_interval_matches_scipy():
     assert (lo, hi) == pytest.approx(ref, rel=1e-12)
     assert t_interval([3.0])[1:] == (-math.inf, math.inf)
     assert t_interval([2.0, 2.0, 2.0]) == (2.0, 2.0, 2.0)
+
+
+def test_paired_differences_are_per_repeat_and_refuse_unequal_repeats():
+    assert paired([3.0, 1.0, 2.5], [1.0, 1.5, 2.5]) == [2.0, -0.5, 0.0]
+    with pytest.raises(ValueError):
+        paired([1.0, 2.0], [1.0])
 
 
 def _check(values, margin=0.0, threshold=0.0, below=False):

@@ -113,6 +113,12 @@ def t_interval(values: tuple[float, ...] | list[float],
     return mean, mean - half, mean + half
 
 
+def paired(a: list[float], b: list[float]) -> list[float]:
+    r"""The per-repeat differences :math:`d_r = a_r - b_r` of two methods measured on the same
+    repeats (a paired design): the values of a check that says "a beats b"."""
+    return [x - y for x, y in zip(a, b, strict=True)]
+
+
 @dataclass(frozen=True)
 class Check:
     r"""One judged comparison of a claim, over independent repeats."""

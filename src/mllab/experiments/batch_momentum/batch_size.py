@@ -40,7 +40,7 @@ from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.batch_momentum import LECTURE
 from mllab.experiments.batch_momentum.plots import plot_batch_minima, plot_batch_timing
 from mllab.experiments.context import RunContext
-from mllab.experiments.evidence import Check, Evidence, Precondition
+from mllab.experiments.evidence import Check, Evidence, Precondition, paired
 from mllab.losses import cross_entropy
 from mllab.metrics import accuracy, mean_and_spread
 from mllab.nn import MLP, MLPConfig
@@ -143,8 +143,8 @@ def judge_batch_size(m: dict, s: BatchSizeSettings) -> Evidence:
     small, large = runs["small"], runs["large"]
     sb, lb = small[0]["label"], large[0]["label"]
 
-    def paired(key: str, first: list[dict], second: list[dict]) -> list[float]:
-        return [a[key] - b[key] for a, b in zip(first, second, strict=True)]
+    def of(key: str, runs: list[dict]) -> list[float]:
+        return [run[key] for run in runs]
 
     checks = [Check(f"an epoch of batch {b} takes less time than one of batch {a}",
                     f"log(epoch time of {a} / epoch time of {b}), per timing round (wall clock "
@@ -156,12 +156,15 @@ def judge_batch_size(m: dict, s: BatchSizeSettings) -> Evidence:
     checks += [
         Check(f"small batches reach a better {part} accuracy", f"{part} accuracy, batch {sb} "
               f"minus batch {lb} (same initialisation, same number of updates)",
-              paired(f"{part}_accuracy", small, large), margin=s.accuracy_margin,
+              paired(of(f"{part}_accuracy", small), of(f"{part}_accuracy", large)),
+              margin=s.accuracy_margin,
               reason="the claim is a direction (accuracy_margin)")
         for part in ("validation", "test")]
     checks.append(Check(
         "the minima large batches reach are sharper", f"top Hessian eigenvalue of the training "
-        f"loss, batch {lb} minus batch {sb}", paired("lambda_max", large, small), margin=0.0,
+        f"loss, batch {lb} minus batch {sb}",
+        paired(of("lambda_max", large), of("lambda_max", small)),
+        margin=0.0,
         reason="the claim is a direction"))
     lowest = min(r["train_accuracy"] for r in small + large)
     return Evidence(checks=checks, preconditions=[Precondition(

@@ -15,7 +15,7 @@ from mllab.data import load_dataset
 from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.classification import LECTURE
 from mllab.experiments.context import RunContext
-from mllab.experiments.evidence import Check, Demonstration, Evidence
+from mllab.experiments.evidence import Check, Demonstration, Evidence, paired
 from mllab.losses import binary_cross_entropy, mse
 from mllab.metrics import accuracy
 from mllab.train import TrainConfig
@@ -73,7 +73,7 @@ def judge_ce_vs_mse(m: dict, s: LossSurfaceSettings) -> Evidence:
     return Evidence(checks=[Check(
         "from the same poor start cross-entropy makes progress where MSE does not",
         f"training accuracy after {s.epochs} updates, cross-entropy minus MSE",
-        [a - b for a, b in zip(ce["accuracy"], ms["accuracy"], strict=True)], margin=0.0,
+        paired(ce["accuracy"], ms["accuracy"]), margin=0.0,
         reason="the claim is a direction")], demonstrations=[Demonstration(
             "each gradient of MSE on σ(z) is cross-entropy's times 2σ(1 − σ) <= ½: where the "
             "loss is large MSE's surface is flatter",

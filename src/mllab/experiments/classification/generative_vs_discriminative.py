@@ -21,7 +21,7 @@ from mllab.data import load_dataset
 from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.classification import LECTURE
 from mllab.experiments.context import RunContext
-from mllab.experiments.evidence import Check, Demonstration, Evidence
+from mllab.experiments.evidence import Check, Demonstration, Evidence, paired
 from mllab.metrics import accuracy
 
 
@@ -114,7 +114,7 @@ def judge_generative(m: dict, s: GenerativeSettings) -> Evidence:
         acc, sizes = m[name]["test_accuracy"], m[name]["sizes"]
 
         def minus(a: str, b: str, i: int, acc=acc) -> list[float]:
-            return [x - y for x, y in zip(acc[a][i], acc[b][i], strict=True)]
+            return paired(acc[a][i], acc[b][i])
 
         mean_gap = [sum(g) / len(g) for g in zip(*(minus("shared", "separate", i)
                                                   for i in range(len(sizes))), strict=True)]

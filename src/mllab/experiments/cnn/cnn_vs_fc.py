@@ -22,7 +22,7 @@ from mllab.data import Standardizer, load_dataset, with_shifted_copies
 from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.cnn import LECTURE
 from mllab.experiments.context import RunContext
-from mllab.experiments.evidence import Check, Demonstration, Evidence
+from mllab.experiments.evidence import Check, Demonstration, Evidence, paired
 from mllab.losses import cross_entropy
 from mllab.metrics import accuracy
 from mllab.nn import CNN, MLP, CNNConfig, MLPConfig, num_parameters
@@ -87,7 +87,7 @@ def judge_cnn(m: dict, s: CNNSettings) -> Evidence:
     runs, params = m["test_accuracy_runs"], m["parameters"]
 
     def minus(a: str, b: str) -> list[float]:
-        return [x - y for x, y in zip(runs[a], runs[b], strict=True)]
+        return paired(runs[a], runs[b])
 
     return Evidence(
         checks=[Check("a CNN beats a fully connected network with more parameters",

@@ -42,7 +42,7 @@ from torch import Tensor
 from mllab.config import require
 from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.context import RunContext
-from mllab.experiments.evidence import Check, Demonstration, Evidence
+from mllab.experiments.evidence import Check, Demonstration, Evidence, paired
 from mllab.experiments.learning_theory import LECTURE
 
 TIE_TOLERANCE = 1e-12
@@ -186,11 +186,11 @@ def judge_learning_theory(m: dict, s: LearningTheorySettings) -> Evidence:
     checks = [Check(f"with |H| = {h}, bad training sets are rarer for N = {sizes[-1]} than for "
                     f"N = {sizes[0]}", f"P(bad) at N = {sizes[0]} minus at N = {sizes[-1]}, per "
                     f"Monte Carlo repeat of {s.trials} training sets",
-                    [a - b for a, b in zip(p[0][j], p[-1][j], strict=True)], margin=0.0,
+                    paired(p[0][j], p[-1][j]), margin=0.0,
                     reason="the claim is a direction") for j, h in enumerate(hs)]
     checks.append(Check(f"at N = {sizes[0]}, a smaller |H| makes bad training sets rarer",
                         f"P(bad) with |H| = {hs[-1]} minus with |H| = {hs[0]}, per repeat",
-                        [a - b for a, b in zip(p[0][-1], p[0][0], strict=True)], margin=0.0,
+                        paired(p[0][-1], p[0][0]), margin=0.0,
                         reason="the claim is a direction"))
     cells = [(mean[i][j], bound[i][j]) for i in range(len(sizes)) for j in range(len(hs))]
     below = sum(pm <= b for pm, b in cells)

@@ -14,7 +14,7 @@ from mllab.config import require
 from mllab.data import load_dataset
 from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.context import RunContext
-from mllab.experiments.evidence import Check, Demonstration, Evidence
+from mllab.experiments.evidence import Check, Demonstration, Evidence, paired
 from mllab.experiments.normalization import LECTURE
 from mllab.losses import cross_entropy
 from mllab.metrics import accuracy
@@ -76,8 +76,8 @@ def judge_batchnorm(m: dict, s: BatchNormSettings) -> Evidence:
 
     checks = [Check(f"with batch normalization the loss falls faster (lr {lr:g})",
                     "mean training loss over the epochs, without BN minus with BN",
-                    [a - b for a, b in zip(values(f"plain-lr={lr:g}", "auc"),
-                                           values(f"bn-lr={lr:g}", "auc"), strict=True)],
+                    paired(values(f"plain-lr={lr:g}", "auc"),
+                                           values(f"bn-lr={lr:g}", "auc")),
                     margin=0.0, reason="the claim is a direction") for lr in s.lrs]
     checks.append(Check(f"with batch normalization a large learning rate still trains "
                         f"(lr {s.lrs[-1]:g})", "training accuracy with BN",

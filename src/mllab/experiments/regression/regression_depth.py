@@ -11,7 +11,7 @@ from mllab.config import require
 from mllab.data import Standardizer
 from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.context import RunContext
-from mllab.experiments.evidence import Check, Evidence
+from mllab.experiments.evidence import Check, Evidence, paired
 from mllab.experiments.regression import LECTURE
 from mllab.experiments.regression.views import views_split
 from mllab.losses import mse
@@ -61,13 +61,13 @@ def judge_depth(m: dict, s: DepthSettings) -> Evidence:
     train, valid = m["train_mse"], m["valid_mse"]  # [depth][repeat]
     checks = [Check(f"{d + 2} hidden layers fit the training data better than {d + 1}",
                     f"training MSE, {d + 1} layers minus {d + 2}",
-                    [a - b for a, b in zip(train[d], train[d + 1], strict=True)],
+                    paired(train[d], train[d + 1]),
                     margin=s.margin, reason="the claim is a direction (margin)")
               for d in range(s.max_depth - 1)]
     checks.append(Check(
         f"past some depth the validation loss rises: {s.max_depth} layers do worse on "
         f"validation than {s.max_depth - 1}", f"validation MSE, {s.max_depth} layers minus "
-        f"{s.max_depth - 1}", [a - b for a, b in zip(valid[-1], valid[-2], strict=True)],
+        f"{s.max_depth - 1}", paired(valid[-1], valid[-2]),
         margin=s.margin, reason="the claim is a direction (margin); the deepest pair is fixed "
         "in advance, as in the lecture's table"))
     return Evidence(checks=checks)

@@ -14,7 +14,7 @@ from mllab.config import require
 from mllab.data import sliding_windows
 from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.context import RunContext
-from mllab.experiments.evidence import Check, Evidence
+from mllab.experiments.evidence import Check, Evidence, paired
 from mllab.experiments.regression import LECTURE
 from mllab.experiments.regression.views import MAX_WINDOW, views_split
 from mllab.losses import mse
@@ -66,7 +66,7 @@ def judge_linear(m: dict, s: LinearSettings) -> Evidence:
               reason=f"the tolerance {s.tolerance:g} itself is the allowance"),
         Check("the previous 7 days predict better than 1",
               "validation MSE, 1-day model minus 7-day model",
-              [a - b for a, b in zip(one["valid_mse"], seven["valid_mse"], strict=True)],
+              paired(one["valid_mse"], seven["valid_mse"]),
               margin=s.valid_margin, reason="the claim is a direction (valid_margin)"),
     ], notes=[f"the 7-day model's own relative excess loss: "
               f"{', '.join(f'{v:.2e}' for v in seven['relative_excess_loss'])} (its Hessian is "

@@ -12,7 +12,7 @@ from mllab.config import require
 from mllab.data import kinked_curve
 from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.context import RunContext
-from mllab.experiments.evidence import Check, Evidence
+from mllab.experiments.evidence import Check, Evidence, paired
 from mllab.experiments.regression import LECTURE
 from mllab.losses import mse
 from mllab.nn import LinearModel, ReLUNetwork, SigmoidNetwork
@@ -60,7 +60,7 @@ def judge_sigmoids(m: dict, s: SigmoidSettings) -> Evidence:
             checks.append(Check(
                 f"{more.replace('-', ' ')}s fit better than {fewer.replace('-', ' ')}",
                 f"training MSE, {fewer} minus {more}",
-                [a - b for a, b in zip(m[fewer], m[more], strict=True)], margin=s.margin,
+                paired(m[fewer], m[more]), margin=s.margin,
                 reason="the claim is a direction (margin)"))
     return Evidence(checks=checks)
 

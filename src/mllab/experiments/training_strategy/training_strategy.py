@@ -48,7 +48,7 @@ from mllab.config import require
 from mllab.data import load_dataset, power_features
 from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.context import RunContext
-from mllab.experiments.evidence import Check, Demonstration, Evidence
+from mllab.experiments.evidence import Check, Demonstration, Evidence, paired
 from mllab.experiments.training_strategy import LECTURE, REGULARIZERS
 from mllab.experiments.training_strategy.leaderboard import leaderboard_games
 from mllab.experiments.training_strategy.plots import (
@@ -136,15 +136,12 @@ class StrategySettings(Settings):
 def judge_strategy(m: dict, s: StrategySettings) -> Evidence:
     d, cv, lb, reg = m["depth"], m["cross_validation"], m["leaderboard"], m["regularization"]
 
-    def minus(a: list[float], b: list[float]) -> list[float]:
-        return [x - y for x, y in zip(a, b, strict=True)]
-
     private = lb["private_accuracy"]
     direction = "the claim is a direction"
     checks = [
         Check(f"(1) the {s.deep_depth}-layer plain network ends with a higher training loss than "
               f"the {s.shallow_depth}-layer one", "training cross-entropy, deep minus shallow",
-              minus(d["deep_train_loss"], d["shallow_train_loss"]), margin=0.0,
+              paired(d["deep_train_loss"], d["shallow_train_loss"]), margin=0.0,
               reason=direction),
         Check("(2) the degree cross-validation picks beats the lowest-training-loss degree on "
               "test data", "test MSE, lowest-training-loss degree minus the CV choice",
@@ -156,10 +153,10 @@ def judge_strategy(m: dict, s: StrategySettings) -> Evidence:
               reason=f"chance level up to 0.5 + {s.chance_band:g} (chance_band)"),
         Check("(3) picking by the validation split does better than by the public split",
               "private accuracy, validation pick minus public pick, per game",
-              minus(private["validation"], private["public"]), margin=0.0, reason=direction),
+              paired(private["validation"], private["public"]), margin=0.0, reason=direction),
     ]
     checks += [Check(f"(4) {r} narrows the train/test gap", f"test minus training loss, "
-                     f"unregularized minus {r}", minus(reg["gap"]["none"], reg["gap"][r]),
+                     f"unregularized minus {r}", paired(reg["gap"]["none"], reg["gap"][r]),
                      margin=0.0, reason=direction) for r in REGULARIZERS[1:]]
     perfect = 1 - (1 - 2.0 ** -s.public_size) ** s.random_models
     return Evidence(checks=checks, demonstrations=[
