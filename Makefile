@@ -1,13 +1,18 @@
 # Set-up and the two Quick start jobs. Needs only python3 (>= 3.10), pip and make.
 PYTHON ?= python3
+# PyTorch's CPU-only wheels where pip would otherwise fetch the default (CUDA) build:
+#   make run TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
 VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: setup run test lint clean
 
 $(BIN)/mllab: pyproject.toml constraints.txt
+	@echo "Installing mllab, PyTorch and the test tools into $(VENV) (minutes, the first time)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --progress-bar off -c constraints.txt \
+		$(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) -e '.[dev]'
 	touch $(BIN)/mllab
 
 setup: $(BIN)/mllab

@@ -1,4 +1,5 @@
-"""The command line: listing, and bad input ending in one line and exit status 2."""
+"""The command line: usage, listing, showing, progress, reports (bad input has its own table in
+``tests/test_bad_input.py``)."""
 
 import json
 import shutil
@@ -10,86 +11,70 @@ from mllab.experiments import all_experiments
 FAST = ["--quick", "--set", "epochs=3"]
 
 
-def _one_line_error(done, *needles):
-    assert done.returncode == 2, (done.stdout, done.stderr)
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert "Traceback" not in done.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-
-
-def test_list_shows_every_experiment(mllab):
+def test_list_shows_every_experiment_in_aligned_columns(mllab):
     done = mllab("list")
     assert done.returncode == 0
+    lines = done.stdout.splitlines()
     for e in all_experiments():
         assert e.name in done.stdout and e.claim in done.stdout
+    files = [line.index("mllab/experiments/") for line in lines[::2]]
+    assert len(files) == len(all_experiments()) and len(set(files)) == 1  # one column
 
 
-@pytest.mark.parametrize(("args", "needles"), [
-    (["run", "no-such-thing"], ["unknown experiment 'no-such-thing'", "regression-linear"]),
-    (["run", "regression-linear", "--set", "bogus=1"], ["unknown setting 'bogus'", "epochs"]),
-    (["run", "regression-linear", "--set", "epochs=many"], ["epochs expects int", "'many'"]),
-    (["run", "regression-linear", "--set", "epochs=0"], ["epochs must be >= 1", "got 0"]),
-    (["run", "regression-sigmoids", "--set", "lr=-0.1"], ["lr must be > 0", "-0.1"]),
-    (["run", "regression-linear", "--set", "epochs"], ["KEY=VALUE"]),
-    (["run", "regression-linear", "--seed", "-4"], ["--seed"]),
-    (["run"], ["name"]),
-    (["fly"], ["invalid choice", "run"]),
-    (["resume", "no/such/run"], ["does not exist"]),
-    (["report", "no/such/run"], ["does not exist"]),
-    (["course", "--only", "astrology"], ["unknown lecture 'astrology'", "Regression"]),
-    (["verify", "no-such-thing"], ["unknown experiment 'no-such-thing'", "momentum"]),
-    (["verify", "momentum", "--seeds", "0"], ["--seeds expects an integer >= 1", "'0'"]),
-])
-def test_bad_input_is_one_line_and_exit_2(mllab, tmp_path, args, needles):
-    _one_line_error(mllab(*args, cwd=tmp_path), *needles)
-    assert not (tmp_path / "runs").exists()  # nothing was started
+@pytest.mark.parametrize("args", [[], ["--help"]])
+def test_usage_names_every_command(mllab, args):
+    done = mllab(*args)
+    assert done.returncode == 0 and done.stdout.startswith("usage: mllab")
+    for command in ("list", "show", "run", "resume", "course", "report", "verify"):
+        assert f"    {command} " in done.stdout
 
 
-def test_folder_that_is_not_a_run(mllab, tmp_path):
-    (tmp_path / "stuff").mkdir()
-    (tmp_path / "stuff" / "result.json").write_text("[1, 2]")
-    _one_line_error(mllab("resume", str(tmp_path / "stuff")), "is not a run folder")
-    _one_line_error(mllab("report", str(tmp_path)), "is not a run folder")
+def test_version(mllab):
+    from mllab import __version__
+
+    done = mllab("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"mllab {__version__}"
 
 
-def test_run_does_not_overwrite_an_existing_run(mllab, tmp_path):
-    out = tmp_path / "run"
-    assert mllab("run", "regression-sigmoids", *FAST, "--out", str(out)).returncode == 0
-    before = (out / "result.json").read_bytes()
-    _one_line_error(mllab("run", "regression-sigmoids", *FAST, "--out", str(out)),
-                    "is not empty", "mllab resume")
-    assert (out / "result.json").read_bytes() == before
+def test_show_gives_claim_file_settings_and_margins(mllab):
+    from mllab.experiments import get_experiment
 
-
-def test_corrupt_checkpoint_on_resume_is_refused_and_kept(mllab, tmp_path):
-    out = tmp_path / "run"
-    done = mllab("run", "regression-sigmoids", "--quick", "--set", "epochs=5", "--out",
-                 str(out), env={"MLLAB_CHECKPOINT_SECONDS": "0"})
+    exp = get_experiment("regression-sigmoids")
+    done = mllab("show", exp.name)
     assert done.returncode == 0
-    result = json.loads((out / "result.json").read_text())
-    result["status"] = "interrupted"  # pretend it was killed after trial 'linear' began
-    (out / "result.json").write_text(json.dumps(result))
-    trial = out / "trials" / "linear-r0"
-    (trial / "trial.json").unlink()
-    step = sorted((trial / "checkpoints").iterdir())[-1]
-    blob = bytearray((step / "model.safetensors").read_bytes())
-    blob[-1] ^= 0xFF
-    (step / "model.safetensors").write_bytes(bytes(blob))
-    _one_line_error(mllab("resume", str(out)), "model.safetensors", "corrupt")
-    assert (step / "model.safetensors").read_bytes() == bytes(blob)  # nothing deleted
+    out = done.stdout
+    assert exp.claim in out and "mllab/experiments/regression/regression_sigmoids.py" in out
+    assert "epochs    int              4000          1500" in out  # name, type, default, quick
+    assert "Full-batch Adam updates per model" in out  # the field's docstring
+    assert "counts    tuple[int, ...]  (3, 10, 100)" in out
+    assert "margins the checks use:\n  margin = 0.0: Noise allowance" in out
 
 
-def test_changed_settings_refuse_an_old_checkpoint(mllab, tmp_path):
-    out = tmp_path / "run"
-    assert mllab("run", "regression-sigmoids", "--quick", "--set", "epochs=5", "--out",
-                 str(out), env={"MLLAB_CHECKPOINT_SECONDS": "0"}).returncode == 0
+def test_a_run_reports_each_trial_when_not_on_a_terminal(mllab, tmp_path):
+    done = mllab("run", "regression-sigmoids", *FAST, "--set", "repeats=1", "--out",
+                 str(tmp_path / "r"))
+    assert done.returncode == 0
+    lines = [x for x in done.stdout.splitlines() if x.startswith("regression-sigmoids ")]
+    assert [x.split(":")[0] for x in lines] == [f"regression-sigmoids {k}/7"
+                                                 for k in range(1, 8)]
+    assert lines[0].split(": ")[1].startswith("linear-r0 (") and "s so far)" in lines[0]
+
+
+def test_an_interrupted_report_says_how_far_it_got_and_how_to_go_on(mllab, tmp_path):
+    out = tmp_path / "r"
+    assert mllab("run", "regression-sigmoids", *FAST, "--set", "repeats=1", "--out",
+                 str(out)).returncode == 0
     result = json.loads((out / "result.json").read_text())
-    result.update(status="interrupted", settings={**result["settings"], "lr": 0.5})
+    result.update(status="interrupted", progress={"trials_done": 3, "trials_planned": 7})
     (out / "result.json").write_text(json.dumps(result))
-    (out / "trials" / "linear-r0" / "trial.json").unlink()
-    _one_line_error(mllab("resume", str(out)), "lr", "0.5")
+    assert mllab("report", str(out)).returncode == 0
+    html = (out / "report.html").read_text()
+    assert f"The run was interrupted. 3 of 7 trials done. Continue with: mllab resume {out}" \
+        in html
+    result.update(status="failed", error="ValueError: broken")
+    (out / "result.json").write_text(json.dumps(result))
+    assert mllab("report", str(out)).returncode == 0
+    assert "The run failed. Error: ValueError: broken." in (out / "report.html").read_text()
 
 
 def test_report_rerenders_from_result_json(mllab, tmp_path):
@@ -104,8 +89,29 @@ def test_report_rerenders_from_result_json(mllab, tmp_path):
     assert mllab("report", str(out)).returncode == 0
 
 
-def test_bad_thread_count_is_one_line(mllab, tmp_path):
-    done = mllab("run", "regression-sigmoids", *FAST, "--out", str(tmp_path / "r"),
-                 env={"MLLAB_THREADS": "zero"})
-    _one_line_error(done, "MLLAB_THREADS must be an integer >= 1")
-    assert not (tmp_path / "r").exists()
+def test_a_run_on_a_terminal_shows_a_bar_of_trials_with_the_time_left(tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mllab", "run", "regression-sigmoids", *FAST, "--set",
+         "repeats=1", "--out", str(tmp_path / "r")], stdout=subprocess.PIPE, stderr=follower)
+    os.close(follower)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(leader)
+    assert process.wait(timeout=120) == 0
+    text = screen.decode(errors="replace")
+    assert "regression-sigmoids:" in text and "3/7 [" in text and "7/7 [" in text
+    assert "<" in text.split("3/7 [")[1].split("]")[0]  # tqdm's [elapsed<remaining]
+    assert b"1/7:" not in process.stdout.read()  # no per-trial lines on a terminal

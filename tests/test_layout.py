@@ -17,6 +17,7 @@ CROSS_CUTTING_TESTS = {
     "optim/test_parity_with_torch.py": "every optimizer of the course against torch.optim",
     "optim/test_trainer_resume.py": "every optimizer and schedule inside the Trainer",
     "report/test_report_browser.py": "the report as headless Chromium renders it",
+    "test_bad_input.py": "every bad input of the command line, its folders and files, one table",
     "test_layout.py": "this file",
 }
 """Test files that belong to no single module, and why."""

@@ -35,6 +35,8 @@ def quick_run(mllab, tmp_path):
         assert result["criterion"] and result["metrics"]
         assert set(result["versions"]) == {"mllab", "torch", "python"}
         assert result["figures"]
+        assert result["progress"]["trials_done"] == result["progress"]["trials_planned"] > 0
+        assert f"{name} {result['progress']['trials_done']}/" in done.stdout  # a line per trial
         for figure in result["figures"]:
             assert (out / figure["file"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         html = (out / "report.html").read_text()

@@ -10,13 +10,15 @@ from safetensors.torch import load_file
 from torch import nn
 
 from mllab.experiments.context import RunContext
+from mllab.experiments.progress import TrialProgress
 from mllab.losses import mse
 from mllab.nn import LinearModel
 from mllab.train import LoopConfig, LoopState, NonFiniteLossError, TrainConfig
 
 
 def _ctx(tmp_path) -> RunContext:
-    return RunContext(tmp_path, 0, quick=True, progress=False, checkpoint_seconds=5.0)
+    return RunContext(tmp_path, 0, quick=True, progress=TrialProgress("t", bar=False),
+                      checkpoint_seconds=5.0)
 
 
 def test_diverged_trial_is_stored_and_raises_again_without_training(tmp_path):
@@ -37,11 +39,9 @@ def test_diverged_trial_is_stored_and_raises_again_without_training(tmp_path):
                       TrainConfig(epochs=200))
         return str(info.value), len(calls)
 
-    first, calls = attempt(RunContext(tmp_path, 0, quick=True, progress=False,
-                                      checkpoint_seconds=5.0))
+    first, calls = attempt(_ctx(tmp_path))
     assert calls > 0 and "non-finite" in first
-    again, calls = attempt(RunContext(tmp_path, 0, quick=True, progress=False,
-                                      checkpoint_seconds=5.0))
+    again, calls = attempt(_ctx(tmp_path))
     assert again == first and calls == 0
 
 

@@ -6,7 +6,16 @@ import signal
 
 import pytest
 
-from mllab.train import graceful_stop, request_stop, stop_requested
+from mllab.train import (
+    LoopConfig,
+    LoopState,
+    TrainingInterrupted,
+    graceful_stop,
+    request_stop,
+    run_loop,
+    stop_requested,
+)
+from mllab.train.stop import StopNow
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -27,3 +36,22 @@ def test_request_stop_is_what_the_signal_does():
         request_stop()
         assert stop_requested()
     assert not stop_requested()
+
+
+def test_a_second_request_before_the_first_is_answered_is_stop_now():
+    with graceful_stop():
+        request_stop()
+        with pytest.raises(StopNow):
+            request_stop()
+
+
+def test_a_request_outside_graceful_stop_stops_one_loop_only():
+    def step(state: LoopState) -> dict:
+        return {"loss": float(state.step)}
+
+    request_stop()
+    with pytest.raises(TrainingInterrupted, match="at step 0"):
+        run_loop(step, LoopState(), LoopConfig(steps=3))
+    assert not stop_requested()
+    result = run_loop(step, LoopState(), LoopConfig(steps=3))  # the next fit trains in full
+    assert result.steps == 3

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import math
+import re
 import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mllab.config import ConfigError
+from mllab.config import ConfigError, is_int, is_real, shorten
 from mllab.experiments.evidence import Evidence
 
 VERDICTS = ("reproduced", "not reproduced", "inconclusive")
@@ -37,6 +39,11 @@ class Settings:
     """
 
     def __post_init__(self) -> None:
+        for name, hint in self.field_types().items():
+            value = getattr(self, name)
+            if not _conforms(value, hint):
+                raise SettingsError(f"setting {name} must be {_describe(hint)}, "
+                                    f"got {shorten(value)}")
         try:
             self.validate()
         except SettingsError:
@@ -66,7 +73,7 @@ class Settings:
         types_ = cls.field_types()
         unknown = sorted(set(values) - set(types_))
         if unknown:
-            raise SettingsError(f"unknown setting {unknown[0]!r}; valid settings: "
+            raise SettingsError(f"unknown setting {shorten(unknown[0])}; valid settings: "
                                 f"{', '.join(types_)}")
         converted = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
         return cls(**converted)
@@ -78,12 +85,18 @@ class Settings:
         for pair in pairs:
             key, sep, text = pair.partition("=")
             if not sep:
-                raise SettingsError(f"--set expects KEY=VALUE, got {pair!r}")
+                raise SettingsError(f"--set expects KEY=VALUE, got {shorten(pair)}")
             if key not in types_:
-                raise SettingsError(f"unknown setting {key!r}; valid settings: "
+                raise SettingsError(f"unknown setting {shorten(key)}; valid settings: "
                                     f"{', '.join(types_)}")
             values[key] = parse_value(key, text, types_[key])
         return type(self).from_dict(values)
+
+
+_INT = re.compile(r"[+-]?[0-9]+")
+_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+"""What ``--set`` reads as a number: plain ASCII digits, as in ``12``, ``-3``, ``0.01``,
+``1e-4``; not ``１２``, ``4_00``, ``inf`` or ``nan``, which Python's ``int``/``float`` accept."""
 
 
 def _parse_scalar(key: str, text: str, kind: type) -> Any:
@@ -93,11 +106,18 @@ def _parse_scalar(key: str, text: str, kind: type) -> Any:
             return True
         if lowered in ("0", "false", "no", "off"):
             return False
-        raise SettingsError(f"setting {key} expects true or false, got {text!r}")
+        raise SettingsError(f"setting {key} expects true or false, got {shorten(text)}")
+    if kind is str:
+        return text
+    pattern, example = (_INT, "12") if kind is int else (_FLOAT, "0.01 or 1e-4")
+    if not pattern.fullmatch(text):
+        raise SettingsError(f"setting {key} expects {kind.__name__}, got {shorten(text)} "
+                            f"(plain digits, e.g. {example})")
     try:
         return kind(text)
-    except ValueError:
-        raise SettingsError(f"setting {key} expects {kind.__name__}, got {text!r}") from None
+    except ValueError:  # an int longer than Python converts (4300 digits)
+        raise SettingsError(f"setting {key} expects {kind.__name__}, got {shorten(text)}") \
+            from None
 
 
 def parse_value(key: str, text: str, hint: Any) -> Any:
@@ -113,6 +133,32 @@ def parse_value(key: str, text: str, hint: Any) -> Any:
     if origin is tuple:
         return tuple(_parse_scalar(key, part, args[0]) for part in text.split(",") if part)
     return _parse_scalar(key, text, hint)
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    r"""Whether a setting's value has its field's type; floats must be finite."""
+    args, origin = typing.get_args(hint), typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_conforms(value, a) for a in args)
+    if origin is tuple:
+        return isinstance(value, tuple) and all(_conforms(v, args[0]) for v in value)
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return is_real(value) and math.isfinite(value)
+    if hint is int:
+        return is_int(value)
+    return isinstance(value, hint)
+
+
+def _describe(hint: Any) -> str:
+    args, origin = typing.get_args(hint), typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in args)
+    if origin is tuple:
+        return f"a list of {_describe(args[0])}s"
+    return {float: "a finite number", int: "an integer", bool: "true or false",
+            str: "text", type(None): "none"}.get(hint, getattr(hint, "__name__", str(hint)))
 
 
 @dataclass

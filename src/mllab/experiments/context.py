@@ -15,6 +15,7 @@ import dataclasses
 import json
 import os
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -23,6 +24,7 @@ import torch
 from safetensors.torch import save_file
 from torch import Tensor, nn
 
+from mllab.experiments.progress import TrialProgress
 from mllab.train import (
     FitResult,
     LoopConfig,
@@ -44,10 +46,14 @@ _TRIAL_NAME = re.compile(r"^[A-Za-z0-9_.=-]+$")
 
 
 def write_json(path: Path, value: dict) -> None:
-    r"""Write JSON atomically: a temporary file in the same folder, then a rename."""
+    r"""Write JSON atomically: a temporary file in the same folder, then a rename (on a full
+    disk the old file stays as it was)."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(value, indent=1, allow_nan=True))
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(value, indent=1, allow_nan=True))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 class RunContext:
@@ -57,20 +63,34 @@ class RunContext:
         seed: the run's seed.
         out: the run folder.
         quick: whether this is quick mode.
-        progress: whether to show progress bars (only on a terminal).
+        progress: the run's progress, trial by trial.
         checkpoint_seconds: least wall time between training checkpoints.
+
+    ``metrics.jsonl`` is rebuilt on every (re)start into ``metrics.jsonl.tmp``, which replaces
+    it when the attempt ends, so a refused resume leaves the old one as it was.
     """
 
-    def __init__(self, out: Path, seed: int, *, quick: bool, progress: bool,
+    def __init__(self, out: Path, seed: int, *, quick: bool, progress: TrialProgress,
                  checkpoint_seconds: float) -> None:
         self.out, self.seed, self.quick = out, seed, quick
         self.progress, self.checkpoint_seconds = progress, checkpoint_seconds
         self.figures: list[dict] = []
         self._trials: set[str] = set()
-        self._metrics = open(out / "metrics.jsonl", "w")  # rebuilt on every (re)start
+        self._metrics = open(out / "metrics.jsonl.tmp", "w")
 
-    def close(self) -> None:
+    def close(self, *, keep: bool = True) -> None:
+        r"""End the attempt: ``metrics.jsonl`` becomes this attempt's log (``keep``) or stays."""
         self._metrics.close()
+        self.progress.close()
+        tmp = self.out / "metrics.jsonl.tmp"
+        if keep:
+            os.replace(tmp, self.out / "metrics.jsonl")
+        else:
+            tmp.unlink()
+
+    def plan(self, trials: int) -> None:
+        r"""Add ``trials`` to the trials this run will have (the progress bar's total)."""
+        self.progress.plan(trials)
 
     def generator(self, name: str) -> torch.Generator:
         r"""A ``torch.Generator`` seeded from the run's seed and ``name``."""
@@ -134,12 +154,17 @@ class Trial:
 
     def __enter__(self) -> Trial:
         seed_everything(derive_seed(self.ctx.seed, self.name))
+        self._began = time.perf_counter()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None and not self.done:
+        if exc_type is not None:
+            return
+        if not self.done:
             self.dir.mkdir(parents=True, exist_ok=True)
             write_json(self._file, {"error": self._error, "records": self._records})
+        self.ctx.progress.finished(self.name, time.perf_counter() - self._began,
+                                   restored=self.done)
 
     def record(self, key: str, compute: Callable[[], object]) -> object:
         r"""``compute()`` once; a finished trial returns the stored value instead."""
@@ -173,7 +198,7 @@ class Trial:
             model, optimizer, loss_fn, config,
             generator=self.ctx.generator(f"{self.name}/batches"), scheduler=scheduler,
             checkpoint_dir=self.dir / "checkpoints", fingerprint=fingerprint,
-            on_log=self._log, extra_metrics=extra_metrics, progress=self.ctx.progress)
+            on_log=self._log, extra_metrics=extra_metrics, progress=self.ctx.progress.on_terminal)
         return self._train(lambda: trainer.fit(train, valid), {"model": model})
 
     def run(
@@ -193,7 +218,7 @@ class Trial:
         return self._train(lambda: run_loop(
             step, state, config, checkpoint_dir=self.dir / "checkpoints",
             fingerprint=fingerprint, boundary=boundary, on_log=self._log,
-            progress=self.ctx.progress), modules)
+            progress=self.ctx.progress.on_terminal), modules)
 
     def _train(self, train: Callable[[], T], modules: dict[str, nn.Module]) -> T:
         if self._trained:

@@ -6,24 +6,41 @@ interrupted (``interrupted``) and when it ends (``complete``), always atomically
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import platform
+import re
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 
-from mllab.experiments.base import Experiment, Result, Settings
-from mllab.experiments.context import RunContext, write_json
-from mllab.experiments.registry import experiments_of, get_experiment
-from mllab.train import TrainingInterrupted, graceful_stop, seed_everything, set_threads
+from mllab.config import ConfigError, is_int, is_real, require, shorten
+from mllab.experiments.base import VERDICTS, Experiment, Result, Settings
+from mllab.experiments.context import RunContext, TrialProgress, write_json
+from mllab.experiments.registry import all_experiments, experiments_of, get_experiment
+from mllab.train import (
+    CheckpointError,
+    TrainingInterrupted,
+    graceful_stop,
+    seed_everything,
+    set_threads,
+)
+from mllab.train.seed import MAX_THREADS
 
 
 class RunError(ValueError):
-    r"""A run folder that cannot be used: missing, not a run, or already taken."""
+    r"""A run folder that cannot be used: missing, not a run, already taken, or damaged."""
+
+
+STATUSES = ("running", "interrupted", "failed", "complete")
+"""What a run's ``status`` can be; every status but ``complete`` can be resumed."""
+_PLAIN_NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?")
 
 
 def versions() -> dict:
@@ -41,9 +58,20 @@ def default_threads() -> int:
     worse on 2 cores). The count is recorded, and a resumed run uses it again.
     """
     text = os.environ.get("MLLAB_THREADS", "1")
-    if not text.isdigit() or int(text) < 1:
-        raise RunError(f"MLLAB_THREADS must be an integer >= 1, got {text!r}")
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_THREADS):
+        raise RunError(f"MLLAB_THREADS must be an integer in [1, {MAX_THREADS}], "
+                       f"got {shorten(text)}")
     return int(text)
+
+
+def checkpoint_seconds() -> float:
+    r"""``MLLAB_CHECKPOINT_SECONDS`` (default 5): least seconds between two checkpoints of a
+    trial; ``0`` checkpoints after every step."""
+    text = os.environ.get("MLLAB_CHECKPOINT_SECONDS", "5")
+    if not _PLAIN_NUMBER.fullmatch(text):
+        raise RunError(f"MLLAB_CHECKPOINT_SECONDS must be a number of seconds >= 0 "
+                       f"(e.g. 5 or 0.5), got {shorten(text)}")
+    return float(text)
 
 
 def default_run_dir(name: str, seed: int, root: Path = Path("runs")) -> Path:
@@ -57,8 +85,49 @@ def default_run_dir(name: str, seed: int, root: Path = Path("runs")) -> Path:
     return path
 
 
+def make_folder(path: Path, what: str = "--out") -> None:
+    r"""Create the output folder ``path`` (and its parents), or raise :class:`RunError` saying
+    in one line why it cannot be, before anything is written."""
+    if path.exists() and not path.is_dir():
+        raise RunError(f"{what} {path} exists and is not a folder; choose a folder name")
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    limit = os.pathconf(existing, "PC_NAME_MAX")
+    if any(len(os.fsencode(part)) > limit for part in path.parts):
+        raise RunError(f"{what} {shorten(str(path))}: a name in it is longer than the "
+                       f"{limit} bytes the file system allows")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RunError(f"{what} {path}: cannot create the folder ({e.strerror})") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise RunError(f"{what} {path}: the folder is not writable; choose another")
+
+
+@contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    r"""Hold ``run_dir`` for this process: a second ``mllab`` on the same run is refused.
+
+    An advisory lock (``flock``) on the folder itself: nothing is written, and the lock goes
+    with the process however it ends.
+    """
+    try:
+        fd = os.open(run_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError):
+        raise RunError(f"run folder {run_dir} does not exist") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError(f"{run_dir} is being run by another mllab process; wait for it to "
+                           f"end (or stop it) and try again") from None
+        yield
+    finally:
+        os.close(fd)
+
+
 def read_result(run_dir: Path) -> dict:
-    r"""The ``result.json`` of a run folder; :class:`RunError` if there is none."""
+    r"""The ``result.json`` of a run folder, checked field by field; :class:`RunError` if
+    there is none or it was damaged or edited into something no run writes."""
     file = run_dir / "result.json"
     if not run_dir.is_dir():
         raise RunError(f"run folder {run_dir} does not exist")
@@ -68,54 +137,106 @@ def read_result(run_dir: Path) -> dict:
             raise ValueError
     except (OSError, ValueError):
         raise RunError(f"{run_dir} is not a run folder (no valid result.json)") from None
+    try:
+        _experiment_and_settings(result)
+    except ConfigError as e:
+        raise RunError(f"{file} is damaged or was edited: {e}") from None
     return result
+
+
+def _experiment_and_settings(result: dict) -> tuple[Experiment, Settings]:
+    r"""The experiment a ``result.json`` names and its settings, each field checked."""
+    name = result["experiment"]
+    names = [e.name for e in all_experiments()]
+    require(name in names, "experiment", f"one of {', '.join(names)}", name)
+    exp = get_experiment(name)
+    require(result.get("lecture") == exp.lecture, "lecture", f"{exp.lecture!r} (that of {name})",
+            result.get("lecture"))
+    require(isinstance(result.get("settings"), dict), "settings",
+            f"an object of {name}'s settings", result.get("settings"))
+    require(is_int(result.get("seed")) and 0 <= result["seed"] < 2**32, "seed",
+            "an integer in [0, 2**32)", result.get("seed"))
+    require(is_int(result.get("threads")) and 1 <= result["threads"] <= MAX_THREADS, "threads",
+            f"an integer in [1, {MAX_THREADS}]", result.get("threads"))
+    require(isinstance(result.get("quick"), bool), "quick", "true or false", result.get("quick"))
+    require(result.get("status") in STATUSES, "status", f"one of {', '.join(STATUSES)}",
+            result.get("status"))
+    require(result.get("verdict") in (None, *VERDICTS), "verdict",
+            f"null or one of {', '.join(VERDICTS)}", result.get("verdict"))
+    require(is_real(result.get("duration_s")) and result["duration_s"] >= 0, "duration_s",
+            "a number of seconds >= 0", result.get("duration_s"))
+    try:
+        return exp, exp.settings.from_dict(result["settings"])
+    except ConfigError as e:
+        raise ConfigError(f"its settings do not fit {name} ({e})") from None
+
+
+def _check_files(run_dir: Path) -> None:
+    r"""The files a run rewrites must be files (or absent): refuse before anything runs."""
+    for name in ("result.json", "metrics.jsonl", "report.html"):
+        if (run_dir / name).exists() and not (run_dir / name).is_file():
+            raise RunError(f"{run_dir / name} is not a file; move it away and try again")
 
 
 def start_run(exp: Experiment, settings: Settings, *, seed: int, quick: bool,
               out: Path | None = None) -> dict:
     r"""Run ``exp`` into a new folder (``out`` or the default) and return its result."""
-    threads = default_threads()
+    threads, seconds = default_threads(), checkpoint_seconds()
     run_dir = out if out is not None else default_run_dir(exp.name, seed)
-    if run_dir.exists() and any(run_dir.iterdir()):
-        raise RunError(f"output folder {run_dir} is not empty; choose another --out "
-                       f"or continue it with: mllab resume {run_dir}")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    header = {
-        "experiment": exp.name, "lecture": exp.lecture, "claim": exp.claim,
-        "verdict": None, "criterion": None, "verdict_code": exp.verdict_code(),
-        "metrics": {}, "tables": [], "figures": [], "settings": settings.to_dict(),
-        "seed": seed, "quick": quick, "threads": threads,
-        "versions": versions(), "duration_s": 0.0, "status": "running",
-    }
-    write_json(run_dir / "result.json", header)
-    return _execute(exp, settings, run_dir, header)
+    make_folder(run_dir)
+    with run_lock(run_dir):
+        if any(run_dir.iterdir()):
+            raise RunError(f"output folder {run_dir} is not empty; choose another --out "
+                           f"or continue it with: mllab resume {run_dir}")
+        header = {
+            "experiment": exp.name, "lecture": exp.lecture, "claim": exp.claim,
+            "verdict": None, "criterion": None, "verdict_code": exp.verdict_code(),
+            "metrics": {}, "tables": [], "figures": [], "settings": settings.to_dict(),
+            "seed": seed, "quick": quick, "threads": threads,
+            "versions": versions(), "duration_s": 0.0, "status": "running",
+        }
+        write_json(run_dir / "result.json", header)
+        return _execute(exp, settings, run_dir, header, seconds)
 
 
 def resume_run(run_dir: Path) -> dict:
-    r"""Continue an unfinished run; it ends exactly as an uninterrupted run would."""
-    header = read_result(run_dir)
-    if header["status"] == "complete":
-        return header
-    exp = get_experiment(header["experiment"])
-    settings = exp.settings.from_dict(header["settings"])
-    return _execute(exp, settings, run_dir, header)
+    r"""Continue an unfinished run; it ends exactly as an uninterrupted run would.
+
+    A refusal (a damaged ``result.json``, a corrupt or foreign checkpoint, another process on
+    the same run) leaves every file of the run as it was.
+    """
+    seconds = checkpoint_seconds()
+    with run_lock(run_dir):
+        header = read_result(run_dir)
+        if header["status"] == "complete":
+            return header
+        _check_files(run_dir)
+        exp, settings = _experiment_and_settings(header)
+        return _execute(exp, settings, run_dir, header, seconds)
 
 
-def _execute(exp: Experiment, settings: Settings, run_dir: Path, header: dict) -> dict:
+def _execute(exp: Experiment, settings: Settings, run_dir: Path, header: dict,
+             seconds: float) -> dict:
     from mllab.report import render_report
 
     set_threads(header["threads"])
     seed_everything(header["seed"])
-    ctx = RunContext(run_dir, header["seed"], quick=header["quick"],
-                     progress=sys.stderr.isatty(),
-                     checkpoint_seconds=float(os.environ.get("MLLAB_CHECKPOINT_SECONDS", 5.0)))
+    ctx = RunContext(run_dir, header["seed"], quick=header["quick"], checkpoint_seconds=seconds,
+                     progress=TrialProgress(exp.name, bar=sys.stderr.isatty()))
     began = time.perf_counter()
     result = dict(header, status="running")
+    keep = True  # whether this attempt leaves its files; a refusal leaves the run as it was
     try:
         with graceful_stop():
             outcome: Result = exp.fn(settings, ctx)
     except TrainingInterrupted:
         result.update(status="interrupted", figures=ctx.figures)
+        raise
+    except CheckpointError:
+        keep = False
+        raise
+    except OSError as e:  # a full disk, say: the newest checkpoint is intact
+        result.update(status="interrupted", error=f"{type(e).__name__}: {e}")
         raise
     except Exception as e:
         result.update(status="failed", error=f"{type(e).__name__}: {e}")
@@ -133,12 +254,15 @@ def _execute(exp: Experiment, settings: Settings, run_dir: Path, header: dict) -
         result.update(verdict=evidence.verdict(), criterion=evidence.criterion(),
                       **evidence.to_dict(), metrics=outcome.metrics, tables=outcome.tables,
                       figures=ctx.figures, status="complete")
+        result.pop("error", None)
         return result
     finally:
-        ctx.close()
-        result["duration_s"] = header["duration_s"] + time.perf_counter() - began
-        write_json(run_dir / "result.json", result)
-        render_report(run_dir)
+        ctx.close(keep=keep)
+        if keep:
+            result["duration_s"] = header["duration_s"] + time.perf_counter() - began
+            result["progress"] = ctx.progress.to_dict()
+            write_json(run_dir / "result.json", result)
+            render_report(run_dir)
 
 
 def run_course(*, quick: bool, only: str | None = None, out: Path | None = None,
@@ -160,7 +284,20 @@ def run_course(*, quick: bool, only: str | None = None, out: Path | None = None,
     if out is None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         out = Path("runs") / f"course-{stamp}"
-    out.mkdir(parents=True, exist_ok=True)
+    make_collection(out)
+    with run_lock(out):
+        return out, _run_all(experiments, quick, out, on_start, render_index)
+
+
+def make_collection(out: Path) -> None:
+    r"""Create the folder of many runs (a course, a verify), refusing a single run's folder."""
+    if (out / "result.json").is_file():
+        raise RunError(f"--out {out} is the folder of one run, not of many; choose another")
+    make_folder(out)
+
+
+def _run_all(experiments: list[Experiment], quick: bool, out: Path, on_start,
+             render_index) -> list[dict]:
     results, run_dirs = [], []
     for exp in experiments:
         run_dir = out / exp.name
@@ -179,4 +316,4 @@ def run_course(*, quick: bool, only: str | None = None, out: Path | None = None,
         except Exception as e:  # one failing experiment does not stop the course
             results.append({"experiment": exp.name, "status": "failed", "error": str(e)})
         render_index(out, run_dirs)
-    return out, results
+    return results

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mllab.experiments.base import Experiment
 from mllab.experiments.context import write_json
-from mllab.experiments.runner import resume_run, start_run
+from mllab.experiments.runner import make_collection, resume_run, run_lock, start_run
 
 STABLE_SHARE = 0.8
 """A verdict is stable when at least this share of the seeds agree (4 of 5)."""
@@ -52,7 +52,16 @@ def verify(exp: Experiment, *, seeds: int, out: Path | None = None, quick: bool 
     from mllab.report.verify import render_verify
 
     out = out if out is not None else VERIFY_ROOT / exp.name
-    out.mkdir(parents=True, exist_ok=True)
+    make_collection(out)
+    with run_lock(out):
+        summary = summarize(exp.name, list(range(seeds)), _run_seeds(exp, seeds, out, quick,
+                                                                      on_start))
+        write_json(out / "verify.json", summary)
+        render_verify(out, summary)
+    return summary
+
+
+def _run_seeds(exp: Experiment, seeds: int, out: Path, quick: bool, on_start) -> list[dict]:
     results = []
     for seed in range(seeds):
         run_dir = out / f"seed-{seed}"
@@ -63,10 +72,7 @@ def verify(exp: Experiment, *, seeds: int, out: Path | None = None, quick: bool 
         else:
             settings = exp.settings.quick() if quick else exp.settings()
             results.append(start_run(exp, settings, seed=seed, quick=quick, out=run_dir))
-    summary = summarize(exp.name, list(range(seeds)), results)
-    write_json(out / "verify.json", summary)
-    render_verify(out, summary)
-    return summary
+    return results
 
 
 def stability(name: str, root: Path = VERIFY_ROOT) -> str | None:

@@ -65,6 +65,7 @@ def render_report(run_dir: str | Path) -> Path:
             f'<p class="lecture">Lecture: {escape(lecture)}</p></header>',
             f'<p class="claim"><span class="label">Claim</span>{_text(result.get("claim"))}</p>',
             _outcome(result),
+            _status(result, run_dir),
             checks_html(result),
             "<h2>How the verdict is computed</h2>",
             _code_block(result.get("verdict_code")),
@@ -137,6 +138,24 @@ def _outcome(result: dict[str, Any]) -> str:
         f'</div><p class="criterion"><span class="label">Criterion</span>'
         f'<span class="text">{crit}</span></p></section>'
     )
+
+
+def _status(result: dict[str, Any], run_dir: Path) -> str:
+    r"""What happened to a run that did not complete: progress so far and how to go on, or
+    the error that stopped it."""
+    status = result.get("status")
+    if status == "complete":
+        return ""
+    progress = result.get("progress") if isinstance(result.get("progress"), dict) else {}
+    done = (f"{progress.get('trials_done')} of {progress.get('trials_planned')} trials done. "
+            if progress else "")
+    error = f"Error: {result['error']}. " if result.get("error") else ""
+    resume = f"Continue with: mllab resume {run_dir}"
+    text = {"failed": f"The run failed. {error}{done}After fixing the cause: {resume}",
+            "interrupted": f"The run was interrupted. {error}{done}{resume}",
+            "running": f"The run is running, or was killed. {done}{resume}"}.get(
+                str(status), f"Unknown status {status!r}.")
+    return f'<p class="quick-banner run-status">{escape(text)}</p>'
 
 
 def _code_block(code: Any) -> str:

@@ -56,7 +56,7 @@ from mllab.train.state import (
     structure,
     transient,
 )
-from mllab.train.stop import stop_requested
+from mllab.train.stop import stop_answered, stop_requested
 
 
 class TrainingInterrupted(Exception):
@@ -231,6 +231,7 @@ def run_loop(
         while state.step < config.steps and not loop.stopped_early:
             if stop_requested() and at_boundary(state):
                 loop.save()
+                stop_answered()
                 raise TrainingInterrupted(f"interrupted at step {state.step}")
             metrics = step(state)
             state.step += 1

@@ -29,11 +29,15 @@ def derive_seed(seed: int, name: str) -> int:
     return (seed + zlib.crc32(name.encode())) % 2**31
 
 
+MAX_THREADS = 256
+"""The most intra-op threads :func:`set_threads` accepts (torch crashes near 100,000)."""
+
+
 def set_threads(threads: int | None) -> int:
     r"""Set torch's intra-op thread count (``None`` keeps the current one); return it."""
     if threads is not None:
-        if threads < 1:
-            raise ValueError(f"threads must be >= 1, got {threads}")
+        if not 1 <= threads <= MAX_THREADS:
+            raise ValueError(f"threads must be in [1, {MAX_THREADS}], got {threads}")
         torch.set_num_threads(threads)
     return torch.get_num_threads()
 

@@ -1,5 +1,10 @@
-r"""Graceful stop on SIGINT/SIGTERM: the first signal asks the Trainer to checkpoint and stop
-at the next step boundary; a second one interrupts at once."""
+r"""Graceful stop on SIGINT/SIGTERM: the first signal asks the running loop to checkpoint and
+stop at the next step boundary; a second one interrupts at once.
+
+A request belongs to the one loop that stops for it: once :func:`mllab.train.run_loop` has
+saved its checkpoint and raised ``TrainingInterrupted``, the request is cleared, so a later
+``fit()`` in the same process (a notebook, say) trains normally.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +15,29 @@ from contextlib import contextmanager
 _requested = False
 
 
+class StopNow(KeyboardInterrupt):
+    r"""A second stop request while the first is pending: stop at once, without a checkpoint
+    (the newest periodic one is where a resume continues)."""
+
+
 def stop_requested() -> bool:
-    r"""Whether a stop was asked for since the handlers were installed."""
+    r"""Whether a stop was asked for and not yet answered by a loop."""
     return _requested
 
 
 def request_stop() -> None:
-    r"""Ask the running Trainer to save a checkpoint and stop (what SIGINT/SIGTERM do)."""
+    r"""Ask the running loop to save a checkpoint and stop (what SIGINT/SIGTERM do); a second
+    request before the first is answered raises :class:`StopNow`."""
     global _requested
     if _requested:
-        raise KeyboardInterrupt
+        raise StopNow
     _requested = True
+
+
+def stop_answered() -> None:
+    r"""Clear the request: called by the loop that stopped for it."""
+    global _requested
+    _requested = False
 
 
 def _on_signal(signum, frame) -> None:  # noqa: ARG001
@@ -30,12 +47,11 @@ def _on_signal(signum, frame) -> None:  # noqa: ARG001
 @contextmanager
 def graceful_stop() -> Iterator[None]:
     r"""Install the SIGINT/SIGTERM handlers for the duration of a run."""
-    global _requested
-    _requested = False
+    stop_answered()
     old = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
         for s, handler in old.items():
             signal.signal(s, handler)
-        _requested = False
+        stop_answered()

@@ -252,6 +252,7 @@ def adaptive_lr(s: AdaptiveSettings, ctx: RunContext) -> Result:
     surface = partial(elongated_bowl, lam=lam)
     methods = adaptive_methods(s)
     metrics: dict[str, list[dict]] = {name: [] for name in methods}
+    ctx.plan(trials=s.repeats * len(methods))
     for r in range(s.repeats):
         u = torch.rand(2, generator=ctx.generator(f"start/r{r}"), dtype=torch.float64)
         theta0 = (s.flat_starts[0] + u[0].item() * (s.flat_starts[1] - s.flat_starts[0]),

@@ -94,6 +94,7 @@ def feature_scaling(s: FeatureScalingSettings, ctx: RunContext) -> Result:
     keys = ("eta", "lambda_max", "lambda_min", "condition_number", "least_squares_mse",
             "updates", "predicted_updates", "excess_at_budget", "predicted_excess_at_budget")
     metrics = {name: {k: [] for k in keys} for name in ("raw", "standardized")}
+    ctx.plan(trials=s.repeats * len(metrics))
     for r in range(s.repeats):
         curves, j = _repeat(s, ctx, r, metrics)
         if r == 0:

@@ -184,6 +184,7 @@ def batch_size(s: BatchSizeSettings, ctx: RunContext) -> Result:
     sizes: list[int | None] = [*s.timed_batch_sizes, None]
     timing_split = load_dataset("digits", seed=ctx.seed_for("split/timing"))
     n = len(timing_split.x_train)
+    ctx.plan(trials=1 + 2 * s.repeats)  # the timing, then a small and a large batch per repeat
     with ctx.trial("timing") as t:
         timing = t.record("seconds", lambda: time_batch_sizes(
             _batch_network(s), cross_entropy, timing_split.x_train, timing_split.y_train,

@@ -143,6 +143,7 @@ def momentum(s: MomentumSettings, ctx: RunContext) -> Result:
     methods = {"gradient-descent": lambda p: GradientDescent(p, lr=s.lr),
                "momentum": lambda p: Momentum(p, lr=s.lr, momentum=s.momentum)}
     illustration, paths = {}, {}
+    ctx.plan(trials=len(methods) + s.repeats)
     for name, make in methods.items():
         with ctx.trial(name) as t:
             theta = torch.tensor(s.theta0, dtype=torch.float64, requires_grad=True)

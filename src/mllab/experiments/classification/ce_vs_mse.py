@@ -88,6 +88,7 @@ def judge_ce_vs_mse(m: dict, s: LossSurfaceSettings) -> Evidence:
 def ce_vs_mse(s: LossSurfaceSettings, ctx: RunContext) -> Result:
     keys = ("w0", "b0", "grad_norm_start", "loss_start", "loss_end", "accuracy", "w", "b")
     metrics = {name: {k: [] for k in keys} for name in CE_MSE_LOSSES}
+    ctx.plan(trials=s.repeats * len(CE_MSE_LOSSES))
     for r in range(s.repeats):
         x, y = _one_feature(ctx, s.feature, r)
         lo, hi = s.starts

@@ -143,6 +143,7 @@ def judge_generative(m: dict, s: GenerativeSettings) -> Evidence:
 def generative_vs_discriminative(s: GenerativeSettings, ctx: RunContext) -> Result:
     metrics = {"linear_gap": _linear_posterior_gap(ctx, s)}
     tables = []
+    ctx.plan(trials=2)
     for name in ("breast_cancer", "wine"):
         with ctx.trial(name) as t:
             metrics[name] = t.record("curves", lambda n=name: _learning_curves(ctx, n, s))

@@ -79,6 +79,7 @@ def linear_limit(s: LinearLimitSettings, ctx: RunContext) -> Result:
     keys = ("best_linear_accuracy", "logistic_accuracy", "cascade_accuracy", "cascade_loss",
             "best_linear_accuracy_transformed")
     metrics: dict[str, list] = {k: [] for k in keys}
+    ctx.plan(trials=s.repeats * s.restarts)
     for r in range(s.repeats):
         x, y = xor_clusters(s.per_cluster, s.spread, ctx.generator(f"xor/r{r}"))
         logistic = LogisticRegression(lr=0.5, epochs=2000).fit(x.double(), y)

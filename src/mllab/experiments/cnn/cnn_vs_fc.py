@@ -112,6 +112,7 @@ def judge_cnn(m: dict, s: CNNSettings) -> Evidence:
 def cnn_vs_fc(s: CNNSettings, ctx: RunContext) -> Result:
     accuracies: dict[str, list[float]] = {}
     parameters, epochs_run = {}, {}
+    ctx.plan(trials=s.repeats * len(_models(s)))
     for r in range(s.repeats):
         raw = load_dataset("digits", seed=ctx.seed_for(f"split/r{r}"), standardize=False)
         for name, build in _models(s).items():

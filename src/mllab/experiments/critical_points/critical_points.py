@@ -131,6 +131,7 @@ def judge_critical_points(m: dict, s: CriticalPointSettings) -> Evidence:
                   "but a step along an eigenvector of a negative eigenvalue lowers the loss.")
 def critical_points(s: CriticalPointSettings, ctx: RunContext) -> Result:
     studies, points = [], []
+    ctx.plan(trials=s.repeats * (s.networks + 1) + 2)  # + the two saddle demonstrations
     for r in range(s.repeats):
         split = load_dataset("diabetes", seed=ctx.seed_for(f"split/r{r}"), dtype=torch.float64)
         x, y = split.x_train, split.y_train
@@ -233,6 +234,7 @@ def _found_saddle_escape(ctx: RunContext, s: CriticalPointSettings, kept: list[d
     if not saddles:
         return None
     point = min(saddles, key=lambda p: p["loss"])
+    ctx.plan(trials=1)
     with ctx.trial("found-saddle-escape") as t:
         def escape() -> dict:
             model = _network(s, x.shape[1])

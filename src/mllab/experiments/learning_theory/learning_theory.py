@@ -210,6 +210,7 @@ def judge_learning_theory(m: dict, s: LearningTheorySettings) -> Evidence:
 def learning_theory(s: LearningTheorySettings, ctx: RunContext) -> Result:
     h_sizes = [2 * k for k in s.thresholds]
     p_bad, bound = [], []  # p_bad[N][H][repeat]
+    ctx.plan(trials=len(s.sizes) * s.repeats)
     for n in s.sizes:
         row = [[] for _ in h_sizes]
         for r in range(s.repeats):

@@ -97,6 +97,7 @@ def judge_batchnorm(m: dict, s: BatchNormSettings) -> Evidence:
 def batchnorm(s: BatchNormSettings, ctx: RunContext) -> Result:
     runs: dict[str, list[dict]] = {}
     curves, bn_model, x_mode = {}, None, None
+    ctx.plan(trials=s.repeats * 2 * len(s.lrs))
     for r in range(s.repeats):
         split = load_dataset("digits", seed=ctx.seed_for(f"split/r{r}"), standardize=False)
         train, valid = (split.x_train, split.y_train), (split.x_valid, split.y_valid)

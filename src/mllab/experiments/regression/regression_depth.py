@@ -79,6 +79,7 @@ def judge_depth(m: dict, s: DepthSettings) -> Evidence:
 def regression_depth(s: DepthSettings, ctx: RunContext) -> Result:
     train_mse = [[] for _ in range(s.max_depth)]  # [depth][repeat]
     valid_mse = [[] for _ in range(s.max_depth)]
+    ctx.plan(trials=s.repeats * s.max_depth)
     for r in range(s.repeats):
         _, train, valid = views_split(ctx.generator(f"views/r{r}"), s.days, s.window,
                                       s.valid_fraction, window_offset=s.window)

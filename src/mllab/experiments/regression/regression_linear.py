@@ -81,6 +81,7 @@ def regression_linear(s: LinearSettings, ctx: RunContext) -> Result:
             "max_abs_param_gap", "valid_mse", "w_last_day", "b")
     metrics = {name: {key: [] for key in keys} for name in ("1-day", "7-days")}
     fits = {}
+    ctx.plan(trials=s.repeats * 2)
     for r in range(s.repeats):
         for name, k in (("1-day", 1), ("7-days", 7)):
             series, train, valid = views_split(ctx.generator(f"views/r{r}"), s.days, k,

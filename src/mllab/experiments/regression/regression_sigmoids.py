@@ -74,6 +74,7 @@ def regression_sigmoids(s: SigmoidSettings, ctx: RunContext) -> Result:
         models[f"sigmoid-{c}"] = lambda c=c: SigmoidNetwork(1, c)
         models[f"relu-{c}"] = lambda c=c: ReLUNetwork(1, c)
     metrics: dict[str, list[float]] = {name: [] for name in models}
+    ctx.plan(trials=s.repeats * len(models))
     for r in range(s.repeats):
         x, y = kinked_curve(s.n_points, generator=ctx.generator(f"curve/r{r}"), noise=s.noise)
         fitted = {}

@@ -180,6 +180,7 @@ def judge_strategy(m: dict, s: StrategySettings) -> Evidence:
                   "does not; (4) L2, dropout and early stopping each narrow the train/test gap "
                   "of an overfitting network.")
 def training_strategy(s: StrategySettings, ctx: RunContext) -> Result:
+    ctx.plan(trials=2 * s.repeats + 1 + len(REGULARIZERS) * s.repeats)  # depth, MLP, variants
     depth = [_depth(s, ctx, r) for r in range(s.repeats)]
     cv = [_cross_validation(s, ctx, r) for r in range(s.repeats)]
     leaderboard = leaderboard_games(s, ctx)
