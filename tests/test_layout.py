@@ -18,6 +18,7 @@ CROSS_CUTTING_TESTS = {
     "optim/test_trainer_resume.py": "every optimizer and schedule inside the Trainer",
     "report/test_report_browser.py": "the report as headless Chromium renders it",
     "test_layout.py": "this file",
+    "test_package.py": "the package itself: lazy subpackages, an import without torch",
 }
 """Test files that belong to no single module, and why."""
 
