@@ -103,3 +103,12 @@ def test_grid_search_picks_the_setting_with_the_best_cross_validated_accuracy():
     assert search.best_score_ == pytest.approx(max(means), rel=1e-15)
     assert search.best_params_ == {"reg": grid["reg"][int(np.argmax(means))]}
     assert len(set(means)) > 1  # the choice mattered
+
+
+def test_numpy_scalar_settings_as_a_grid_gives_them_act_as_python_numbers():
+    x, y = _iris(True)
+    for make in (lambda v: LogisticRegression(lr=v, epochs=50),
+                 lambda v: SoftmaxRegression(lr=v, epochs=50, l2=v),
+                 lambda v: GaussianGenerativeClassifier("separate", reg=v)):
+        out = make(np.float32(0.5)).fit(x, y).predict_proba(x)
+        np.testing.assert_array_equal(out, make(0.5).fit(x, y).predict_proba(x))

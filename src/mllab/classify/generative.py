@@ -248,16 +248,17 @@ class GaussianGenerativeClassifier(Classifier):
         x = check_features(x)  # (N, C) float64
         y = check_labels(y, x.shape[0])
         prior, mu, sigma_k = class_statistics(x, y, int(y.max()) + 1)
+        reg = float(self.reg)  # a numpy scalar becomes a Python float
         eye = torch.eye(x.shape[1], dtype=x.dtype)  # (C, C)
         if self.covariance == "shared":
-            sigma = torch.einsum("k,kcd->cd", prior, sigma_k) + self.reg * eye  # Σ = Σ_k N_k/N Σ_k
+            sigma = torch.einsum("k,kcd->cd", prior, sigma_k) + reg * eye  # Σ = Σ_k N_k/N Σ_k
             self._factor = _cholesky(sigma)  # (C, C)
             sigma_k = sigma.expand_as(sigma_k).clone()  # (K, C, C)
         elif self.covariance == "separate":
-            sigma_k = sigma_k + self.reg * eye  # (K, C, C)
+            sigma_k = sigma_k + reg * eye  # (K, C, C)
             self._factor = _cholesky(sigma_k)  # (K, C, C)
         else:
-            var = torch.diagonal(sigma_k, dim1=-2, dim2=-1) + self.reg  # (K, C)  σ²_{k,i}
+            var = torch.diagonal(sigma_k, dim1=-2, dim2=-1) + reg  # (K, C)  σ²_{k,i}
             if bool((var <= 0).any()):
                 raise ValueError(
                     "a feature has zero variance within a class; set reg > 0, e.g. reg=1e-3"

@@ -151,7 +151,7 @@ class LogisticRegression(Classifier):
         y_hat = y.to(torch.float64)  # (N,)
         N, C = x.shape
         config = self.config
-        eta, lam = config.lr, config.l2
+        eta, lam = float(config.lr), float(config.l2)  # numpy scalars become Python floats
         w = torch.zeros(C, dtype=torch.float64)
         b = torch.zeros((), dtype=torch.float64)
         self.losses = []

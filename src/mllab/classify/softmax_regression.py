@@ -132,7 +132,7 @@ class SoftmaxRegression(Classifier):
         if bool((y >= K).any()):
             raise ValueError(f"labels must be < num_classes = {K}, got max {int(y.max())}")
         config = self.config
-        eta, lam = config.lr, config.l2
+        eta, lam = float(config.lr), float(config.l2)  # numpy scalars become Python floats
         W = torch.zeros(K, x.shape[1], dtype=torch.float64)  # (K, C)
         b = torch.zeros(K, dtype=torch.float64)  # (K,)
         self.losses = []

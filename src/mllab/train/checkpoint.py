@@ -240,9 +240,9 @@ def _describe(where: Path, path: tuple[str, ...], old: object, new: object) -> s
     r"""The refusal in words: a module's tensor, an optimizer's or a scheduler's setting
     (under ``structure.<field>``, see :func:`mllab.train.state.structure`), or any other
     entry."""
-    if path[0] == "structure" and len(path) == 3 and _is_signature(old) and _is_signature(new):
+    if path[:1] == ("structure",) and len(path) == 3 and _is_signature(old) and _is_signature(new):
         return f"checkpoint {where}: {_tensor_change(path[1], path[2], old, new)}"
-    if path[0] == "structure" and len(path) >= 3 and path[2] in ("class", "param_groups",
+    if path[:1] == ("structure",) and len(path) >= 3 and path[2] in ("class", "param_groups",
                                                                     "state"):
         owner, rest = path[1], path[3:]
         if path[2] == "param_groups" and rest:
