@@ -19,6 +19,7 @@ CROSS_CUTTING_TESTS = {
     "report/test_report_browser.py": "the report as headless Chromium renders it",
     "test_bad_input.py": "every bad input of the command line, its folders and files, one table",
     "test_layout.py": "this file",
+    "test_package.py": "the package itself: lazy subpackages, an import without torch",
 }
 """Test files that belong to no single module, and why."""
 

@@ -5,7 +5,26 @@ goodness of a function (``mllab.losses``), (3) picking the best one (``mllab.opt
 ``mllab.train``). Every lecture claim is an experiment in ``mllab.experiments`` that
 ``mllab run NAME`` executes and judges from measured numbers.
 
-Importing ``mllab`` is cheap: subpackages load when imported.
+Importing ``mllab`` is cheap (it loads neither torch nor numpy): the library's subpackages load
+at first use, so ``import mllab`` then ``mllab.optim.Adam`` works without ``import
+mllab.optim``. The experiments and the CLI are not among them (``import mllab.experiments``).
 """
 
+from importlib import import_module as _import_module
+from types import ModuleType as _ModuleType
+
 __version__ = "0.1.0"
+
+SUBMODULES = ("analysis", "classify", "config", "data", "losses", "metrics", "nn", "optim",
+              "report", "train")
+"""The library's subpackages and modules that ``mllab.<name>`` imports on first access."""
+
+
+def __getattr__(name: str) -> _ModuleType:
+    if name in SUBMODULES:
+        return _import_module(f"{__name__}.{name}")  # also sets the attribute
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *SUBMODULES})

@@ -1,9 +1,17 @@
 """The search for critical points (minimizing the gradient norm), against closed forms."""
 
-
+import pytest
 import torch
 
-from mllab.analysis import minimize_gradient_norm
+from mllab.analysis import (
+    KINDS,
+    classify_critical_point,
+    flat_params,
+    gradient_and_hessian,
+    minimize_gradient_norm,
+    model_loss_fn,
+    set_flat_params,
+)
 
 
 def test_gradient_norm_search_reaches_the_least_squares_solution():
@@ -46,3 +54,27 @@ def test_gradient_norm_search_on_the_chain_network_ends_critical():
         g = -2 * (1 - w1 * w2) * torch.tensor([w2, w1])
         assert g.norm() < 1e-9
         assert abs(w1 * w2 - 1) < 1e-9 or max(abs(w1), abs(w2)) < 1e-9  # valley or saddle
+
+
+def test_the_recipe_for_a_model_ends_at_a_critical_point_of_its_loss(mlp_problem):
+    model, loss_fn, x, y = mlp_problem()  # F.mse_loss, which jacfwd over grad cannot take
+    theta0 = flat_params(model)
+    g0, _ = gradient_and_hessian(model, loss_fn, x, y)
+    end, used = minimize_gradient_norm(model_loss_fn(model, loss_fn, x, y), theta0, steps=200)
+    assert end.shape == theta0.shape and len(used) == 1 and used[0] < 200  # converged
+    assert torch.equal(flat_params(model), theta0)  # the model is left alone
+    set_flat_params(model, end)
+    g, H = gradient_and_hessian(model, loss_fn, x, y)
+    assert g.norm() < 1e-10 and g0.norm() > 1
+    assert classify_critical_point(g, H).kind in KINDS
+
+
+def test_arguments_are_checked():
+    def f(theta):
+        return theta.square().sum()
+
+    with pytest.raises(ValueError, match="steps must be an integer >= 1, got 0"):
+        minimize_gradient_norm(f, torch.zeros(2), steps=0)
+    with pytest.raises(ValueError, match=r"theta must have shape \(M, P\) or \(P,\), got "
+                                         r"\(1, 1, 2\)"):
+        minimize_gradient_norm(f, torch.zeros(1, 1, 2), steps=1)

@@ -7,13 +7,17 @@ import torch
 from torch import nn
 
 from mllab.analysis import (
+    epsilon_sharpness,
     flat_params,
     gradient_and_hessian,
     hvp,
     hvp_operator,
+    loss_along_line,
     model_loss_fn,
     set_flat_params,
+    top_hessian_eigenvalue,
 )
+from mllab.nn.norm import BatchNorm
 
 
 def test_hessian_equals_autograd_functional_hessian(mlp_problem) -> None:
@@ -106,3 +110,60 @@ def test_works_in_the_model_dtype(mlp_problem) -> None:
     torch.testing.assert_close(H, H64.float(), rtol=1e-4, atol=1e-5)
     v = torch.ones(13, dtype=torch.float64)  # cast to the model's dtype
     assert hvp(model, loss_fn, x.float(), y.float(), v).dtype == torch.float32
+
+
+def _with(layer: nn.Module) -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(2, 3), layer, nn.Tanh(), nn.Linear(3, 1)).double()
+
+
+ANALYSES = {  # every model-based analysis goes through model_loss_fn
+    "gradient_and_hessian": lambda m, x, y: gradient_and_hessian(m, nn.functional.mse_loss,
+                                                                 x, y),
+    "hvp": lambda m, x, y: hvp(m, nn.functional.mse_loss, x, y,
+                               torch.ones_like(flat_params(m))),
+    "top_hessian_eigenvalue": lambda m, x, y: top_hessian_eigenvalue(
+        m, nn.functional.mse_loss, x, y, iterations=3, generator=torch.Generator()),
+    "epsilon_sharpness": lambda m, x, y: epsilon_sharpness(
+        m, nn.functional.mse_loss, x, y, steps=2, generator=torch.Generator()),
+    "loss_along_line": lambda m, x, y: loss_along_line(
+        m, nn.functional.mse_loss, x, y, torch.ones_like(flat_params(m)),
+        torch.tensor([0.0, 1.0], dtype=torch.float64)),
+}
+
+
+@pytest.mark.parametrize("analysis", ANALYSES)
+@pytest.mark.parametrize(("layer", "refused"), [
+    (lambda: nn.BatchNorm1d(3), r"'1' \(BatchNorm1d\) is in training mode: batch normalization "
+                                r"would normalize with the batch's statistics"),
+    (lambda: BatchNorm(3), r"'1' \(BatchNorm\) is in training mode: batch normalization"),
+    (lambda: nn.Dropout(0.3), r"'1' \(Dropout\) is in training mode: dropout would draw a new "
+                              r"mask"),
+], ids=["nn.BatchNorm1d", "mllab.BatchNorm", "nn.Dropout"])
+def test_a_model_in_training_mode_is_refused_with_the_call_to_make(analysis, layer, refused):
+    model = _with(layer())
+    x = torch.randn(16, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    y = x[:, :1] * x[:, 1:]
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(ValueError, match=refused + r".*; call model\.eval\(\) first$"):
+        ANALYSES[analysis](model, x, y)
+    assert all(torch.equal(v, state[k]) for k, v in model.state_dict().items())  # untouched
+    ANALYSES[analysis](model.eval(), x, y)  # what the message asks for works
+
+
+def test_in_eval_mode_the_gradient_is_autograd_s_and_untracked_batch_norm_is_allowed():
+    x = torch.randn(16, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    y = x[:, :1] * x[:, 1:]
+    for model in [_with(nn.BatchNorm1d(3)).eval(), _with(nn.Dropout(0.3)).eval(),
+                  _with(nn.BatchNorm1d(3, track_running_stats=False)),  # training: batch stats
+                  _with(nn.Dropout(0.0))]:
+        g, _ = gradient_and_hessian(model, nn.functional.mse_loss, x, y)
+        model.zero_grad()
+        nn.functional.mse_loss(model(x), y).backward()
+        expected = torch.cat([p.grad.reshape(-1) for p in model.parameters()])
+        torch.testing.assert_close(g, expected, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match=r"'1' \(BatchNorm1d\), '4' \(Dropout\) are in "
+                                         r"training mode: batch normalization .* and dropout"):
+        model_loss_fn(nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3), nn.Tanh(),
+                                    nn.Linear(3, 3), nn.Dropout(0.5)), nn.functional.mse_loss,
+                      x, y)

@@ -45,6 +45,15 @@ def _run(make, steps=10):
     return torch.cat([p.detach().flatten() for p in model.parameters()])
 
 
+def test_without_lr_it_is_torch_adam_with_its_defaults():
+    ours = _run(Adam, steps=5)
+    ref = _run(torch.optim.Adam, steps=5)
+    start = _run(Adam, steps=0)
+    torch.testing.assert_close(ours, ref, rtol=1e-12, atol=1e-15)
+    # Adam's first steps are about lr long: 5 of them move a parameter by about 5 lr = 5e-3
+    assert (ref - start).abs().max().item() == pytest.approx(5e-3, rel=0.05)
+
+
 def test_weight_decay_is_l2_like_torch_adam_not_decoupled_like_adamw():
     ours = _run(lambda p: Adam(p, lr=0.01, weight_decay=0.5))
     adam = _run(lambda p: torch.optim.Adam(p, lr=0.01, weight_decay=0.5))

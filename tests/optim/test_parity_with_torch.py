@@ -1,11 +1,13 @@
 """Parity with torch.optim: the same trajectory to 1e-6 (float64) over 60 mini-batch steps of a
 random MLP, with and without weight decay, at an ordinary and at a large learning rate."""
 
+import inspect
+
 import pytest
 import torch
 
 from mllab.nn import MLP, MLPConfig
-from mllab.optim import Adagrad, Adam, GradientDescent, Momentum
+from mllab.optim import Adagrad, Adam, ConstantRateAdagrad, GradientDescent, Momentum, RMSProp
 
 STEPS = 60
 
@@ -160,3 +162,33 @@ def test_parameters_that_miss_steps_keep_their_own_state(name):
         assert torch.isfinite(q).all()
         torch.testing.assert_close(p, q, rtol=1e-9, atol=1e-12)
     assert (ours[0] - ours[1]).abs().max() > 1e-3  # the two did not move in lockstep
+
+
+# (mllab class, torch.optim class, {mllab name: torch name} of the hyperparameters both have,
+#  the ones whose defaults differ on purpose, as each class's docstring says)
+COUNTERPARTS = [
+    (GradientDescent, torch.optim.SGD, {"lr": "lr", "weight_decay": "weight_decay"}, set()),
+    (Momentum, torch.optim.SGD, {"lr": "lr", "momentum": "momentum",
+                                 "weight_decay": "weight_decay"}, {"momentum"}),
+    (Adagrad, torch.optim.Adagrad, {"lr": "lr", "eps": "eps", "weight_decay": "weight_decay"},
+     set()),
+    (ConstantRateAdagrad, torch.optim.Adagrad, {"lr": "lr", "eps": "eps"}, set()),
+    (RMSProp, torch.optim.RMSprop, {"lr": "lr", "alpha": "alpha", "eps": "eps",
+                                    "weight_decay": "weight_decay"}, {"alpha"}),
+    (Adam, torch.optim.Adam, {"lr": "lr", "betas": "betas", "eps": "eps",
+                              "weight_decay": "weight_decay"}, set()),
+]
+
+
+@pytest.mark.parametrize(("ours", "ref", "names", "differ"), COUNTERPARTS,
+                         ids=lambda v: v.__name__ if isinstance(v, type) else "")
+def test_defaults_are_torch_defaults_except_the_documented_ones(ours, ref, names, differ):
+    theta = torch.zeros(2, requires_grad=True)
+    torch_defaults = {k: p.default for k, p in inspect.signature(ref).parameters.items()}
+    got = ours([theta]).defaults
+    for name, torch_name in names.items():
+        if name in differ:
+            assert got[name] != torch_defaults[torch_name], name
+            assert f"``{name}={got[name]}``" in ours.__doc__  # documented in the class
+        else:
+            assert got[name] == torch_defaults[torch_name], name

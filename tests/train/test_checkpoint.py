@@ -2,6 +2,7 @@
 
 import os
 import pickle
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -142,10 +143,39 @@ def test_fingerprint_mismatch_names_the_nested_entry(tmp_path):
     ck = load_checkpoint(_save(tmp_path, fingerprint=fp))
     with pytest.raises(CheckpointError, match=r"with data\.x='float32\[6, 2\] sha256:"):
         check_fingerprint(ck, {**fp, "data": {"x": tensor_fingerprint(x + 1)}})
-    with pytest.raises(CheckpointError, match=r"structure\.model\.w='float32\[1, 2\]', "
-                                              r"but this run has "
-                                              r"structure\.model\.w='float32\[1, 3\]'"):
-        check_fingerprint(ck, {**fp, "structure": {"model": {"w": "float32[1, 3]"}}})
+
+    def model(entries):
+        return {**fp, "structure": {"model": entries}}
+
+    for entries, message in [
+        ({"w": "float32[1, 3]"}, "'w' has shape (1, 2) in the checkpoint, (1, 3) now"),
+        ({"w": "float64[1, 2]"}, "'w' is float32[1, 2] in the checkpoint, float64[1, 2] now"),
+        ({"w": "float32[1, 2]", "b": "float32[1]"}, "'b' (float32[1]) is not in the checkpoint"),
+        ({}, "the checkpoint has 'w' (float32[1, 2]), this run has not"),
+    ]:
+        with pytest.raises(CheckpointError, match=r": model differs: " + re.escape(message)):
+            check_fingerprint(ck, model(entries))
+
+
+def test_fingerprint_mismatch_names_the_optimizer_setting(tmp_path):
+    adam = {"class": "Adam", "param_groups": {"0": {"lr": 0.1, "betas": [0.9, 0.999],
+                                                    "params": "float32[4, 3]"}}}
+    ck = load_checkpoint(_save(tmp_path, fingerprint={"structure": {"optimizer": adam}}))
+
+    def changed(**group):
+        groups = {"0": {**adam["param_groups"]["0"], **group}}
+        return {"structure": {"optimizer": {**adam, "param_groups": groups}}}
+
+    check_fingerprint(ck, changed())
+    with pytest.raises(CheckpointError, match=r"step-3 was taken with lr=0.1 \(optimizer param "
+                                              r"group 0\), this run has lr=0.01$"):
+        check_fingerprint(ck, changed(lr=0.01))
+    with pytest.raises(CheckpointError, match=r"with betas=\[0.9, 0.999\] \(optimizer param "
+                                              r"group 0\), this run has betas=\[0.8, 0.999\]"):
+        check_fingerprint(ck, changed(betas=(0.8, 0.999)))
+    with pytest.raises(CheckpointError, match=r"with class='Adam' \(optimizer\), this run has "
+                                              r"class='SGD'"):
+        check_fingerprint(ck, {"structure": {"optimizer": {**adam, "class": "SGD"}}})
 
 
 def test_tensor_fingerprint_sees_values_dtype_and_shape():

@@ -113,11 +113,49 @@ def test_a_checkpoint_of_another_model_is_refused_naming_the_parameter(tmp_path)
 
     run_loop(lambda s: None, One(net=nn.Linear(3, 1)), LoopConfig(steps=2),
              checkpoint_dir=tmp_path)
-    with pytest.raises(CheckpointError, match=r"structure\.net\.weight='float32\[1, 3\]', but "
-                                              r"this run has structure\.net\.weight="
-                                              r"'float32\[1, 4\]'"):
+    with pytest.raises(CheckpointError, match=r"net differs: 'weight' has shape \(1, 3\) in the "
+                                              r"checkpoint, \(1, 4\) now"):
         run_loop(lambda s: None, One(net=nn.Linear(4, 1)), LoopConfig(steps=2),
                  checkpoint_dir=tmp_path)
+
+
+@dataclass
+class Descent(LoopState):
+    theta: Tensor
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+
+
+def _descent(lr: float = 0.1, step_size: int = 2) -> tuple[Descent, callable]:
+    theta = torch.ones(2, requires_grad=True)
+    opt = torch.optim.SGD([theta], lr=lr)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=step_size)
+
+    def step(s: Descent) -> None:
+        s.optimizer.zero_grad()
+        s.theta.square().sum().backward()
+        s.optimizer.step()
+        s.scheduler.step()
+
+    return Descent(theta=theta, optimizer=opt, scheduler=sched), step
+
+
+def test_a_changed_learning_rate_or_schedule_is_refused_not_replaced(tmp_path):
+    """Loading the checkpoint's optimizer would put lr=0.1 back silently: refused instead."""
+    state, step = _descent()
+    run_loop(step, state, LoopConfig(steps=3), checkpoint_dir=tmp_path)
+    again, step = _descent()
+    run_loop(step, again, LoopConfig(steps=4), checkpoint_dir=tmp_path)  # the same: resumes
+    assert again.optimizer.param_groups[0]["lr"] == pytest.approx(0.1 * 0.1**2)  # 4 steps
+    other_lr, step = _descent(lr=0.01)
+    with pytest.raises(CheckpointError, match=r"step-4 was taken with lr=0.1 \(optimizer param "
+                                              r"group 0\), this run has lr=0.01"):
+        run_loop(step, other_lr, LoopConfig(steps=5), checkpoint_dir=tmp_path)
+    assert other_lr.optimizer.param_groups[0]["lr"] == 0.01  # not replaced by the checkpoint's
+    other_schedule, step = _descent(step_size=3)
+    with pytest.raises(CheckpointError, match=r"step-4 was taken with step_size=2 \(scheduler\), "
+                                              r"this run has step_size=3"):
+        run_loop(step, other_schedule, LoopConfig(steps=5), checkpoint_dir=tmp_path)
 
 
 def test_structure_names_fields_parameters_and_classes():
@@ -127,6 +165,14 @@ def test_structure_names_fields_parameters_and_classes():
     st = structure(s)
     assert st["model"]["0.weight"] == "float32[4, 3]"
     assert st["model"]["1.num_batches_tracked"] == "int64[]"
-    assert st["optimizer"] == "optimizer Adam" and st["scheduler"] == "scheduler ExponentialLR"
+    adam = st["optimizer"]
+    assert adam["class"] == "Adam" and list(adam["param_groups"]) == ["0"]
+    group = adam["param_groups"]["0"]
+    assert group["lr"] == 0.05 and group["betas"] == [0.9, 0.999] and group["eps"] == 1e-8
+    assert group["params"] == "float32[4, 3], float32[4], float32[4], float32[4], " \
+                              "float32[1, 4], float32[1], float32[3]"
+    assert st["scheduler"]["class"] == "ExponentialLR"
+    assert st["scheduler"]["state"]["gamma"] == 0.9
+    json.dumps(st)  # the fingerprint is JSON
     assert st["generator"] == "torch_generator" and st["rng"] == "numpy_generator"
     assert st["theta"] == "value" and "data" not in st  # transient

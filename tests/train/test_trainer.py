@@ -1,9 +1,12 @@
 """The Trainer: gradient descent as defined, penalties, guards, early stopping, exact resume."""
 
+import dataclasses
 import math
+import pydoc
 
 import pytest
 import torch
+from torch.utils.data import DataLoader, TensorDataset
 
 from mllab.losses import mse
 from mllab.nn import MLP, LinearModel, MLPConfig
@@ -128,7 +131,7 @@ def test_early_stopping_restores_the_best_weights():
     assert len(fit.history) == fit.best_epoch + 10
 
 
-def _resume_setup(tmp_path, *, stop_at: int | None):
+def _resume_setup(tmp_path, *, stop_at: int | None, batch_size: int | None = 8):
     """Dropout + Adam + StepLR + mini-batches: every piece of state resume must carry."""
     torch.manual_seed(0)
     x, y = _data(n=50, dtype=torch.float32)
@@ -143,7 +146,7 @@ def _resume_setup(tmp_path, *, stop_at: int | None):
             request_stop()
         return mse(pred, target)
 
-    trainer = Trainer(model, opt, loss_fn, TrainConfig(epochs=6, batch_size=8),
+    trainer = Trainer(model, opt, loss_fn, TrainConfig(epochs=6, batch_size=batch_size),
                       generator=torch.Generator().manual_seed(3), scheduler=sched,
                       checkpoint_dir=tmp_path, fingerprint={"case": 1})
     return trainer, (x, y)
@@ -166,6 +169,46 @@ def test_interrupt_then_resume_is_bitwise_identical(tmp_path, stop_at):
     assert fit.history == ref_fit.history
     assert fit.steps == ref_fit.steps == 6 * 7
     assert not math.isnan(fit.history[-1]["train_loss"])
+
+
+def test_a_data_loader_over_tensors_trains_and_resumes_as_its_tensors_do(tmp_path):
+    """Interrupted while fed a DataLoader (batch size from the loader), resumed from tensors
+    (batch size from the config): the same fit as one on the tensors, bitwise."""
+    reference, (x, y) = _resume_setup(tmp_path / "ref", stop_at=None)
+    ref_fit = reference.fit((x, y), (x, y))
+    with graceful_stop():
+        trainer, _ = _resume_setup(tmp_path / "run", stop_at=9, batch_size=None)
+        with pytest.raises(TrainingInterrupted):
+            trainer.fit(DataLoader(TensorDataset(x, y), batch_size=8, shuffle=True),
+                        DataLoader(TensorDataset(x, y), batch_size=64))
+    torch.manual_seed(12345)
+    trainer, _ = _resume_setup(tmp_path / "run", stop_at=None)
+    fit = trainer.fit((x, y), TensorDataset(x, y))
+    for a, b in zip(reference.model.state_dict().values(),
+                    trainer.model.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    assert fit.history == ref_fit.history and fit.steps == 6 * 7
+
+
+def test_a_loader_that_cannot_resume_exactly_is_refused_with_what_is_accepted():
+    x, y = _data()
+    trainer = _trainer(LinearModel(3).double(), TrainConfig(epochs=1))
+    with pytest.raises(TypeError, match=r"train: got a DataLoader with shuffle=False; the "
+                                        r"Trainer accepts \(x, y\) tensors, a TensorDataset"):
+        trainer.fit(DataLoader(TensorDataset(x, y), batch_size=8))
+    with pytest.raises(ValueError, match=r"batch_size must be None or the DataLoader's batch "
+                                         r"size 8, got 16"):
+        _trainer(LinearModel(3).double(), TrainConfig(epochs=1, batch_size=16)).fit(
+            DataLoader(TensorDataset(x, y), batch_size=8, shuffle=True))
+
+
+def test_help_shows_every_config_field_s_documentation():
+    text = pydoc.render_doc(TrainConfig, renderer=pydoc.plaintext)
+    for f in dataclasses.fields(TrainConfig):
+        assert f"    {f.name}: " in text, f.name
+    assert "passes over the training data (>= 1)" in text
+    assert "stop after this many epochs without a lower validation loss" in text
+    assert "least wall time between checkpoints" in text
 
 
 def test_config_validation_names_the_field():
@@ -200,9 +243,24 @@ def test_a_checkpoint_of_another_architecture_is_refused(tmp_path):
     x, y = _data()
     _trainer(MLP(MLPConfig(in_features=3, width=4)).double(),
              TrainConfig(epochs=2, checkpoint_seconds=0), checkpoint_dir=tmp_path).fit((x, y))
-    with pytest.raises(CheckpointError, match=r"structure\.model\.layers\.0\.bias="
-                                              r"'float64\[4\]', but this run has "
-                                              r"structure\.model\.layers\.0\.bias="
-                                              r"'float64\[5\]'"):
+    with pytest.raises(CheckpointError, match=r"step-2: model differs: 'layers.0.weight' has "
+                                              r"shape \(4, 3\) in the checkpoint, \(5, 3\) now"):
         _trainer(MLP(MLPConfig(in_features=3, width=5)).double(),
                  TrainConfig(epochs=2, checkpoint_seconds=0), checkpoint_dir=tmp_path).fit((x, y))
+
+
+def test_a_changed_learning_rate_is_refused_not_replaced_by_the_checkpoint_s(tmp_path):
+    x, y = _data()
+
+    def fit(lr):
+        model = LinearModel(3).double()
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        trainer = _trainer(model, TrainConfig(epochs=2, checkpoint_seconds=0),
+                           optimizer=optimizer, checkpoint_dir=tmp_path)
+        return trainer.fit((x, y)), optimizer
+
+    fit(0.1)
+    with pytest.raises(CheckpointError, match=r"step-2 was taken with lr=0.1 \(optimizer param "
+                                              r"group 0\), this run has lr=0.01"):
+        fit(0.01)
+    assert fit(0.1)[0].steps == 2  # the same settings resume

@@ -16,12 +16,18 @@ lecture (sharp and flat minima):
   surfaces (Li et al. 2018, arXiv:1712.09913);
 - :func:`top_hessian_eigenvalue`, :func:`epsilon_sharpness`: sharpness (Keskar et al. 2017,
   arXiv:1609.04836);
-- :func:`minimize_gradient_norm`: search for critical points of every kind;
+- :func:`minimize_gradient_norm`: search for critical points of every kind by minimizing
+  :math:`\lVert g \rVert^2` (of any loss of :math:`\theta`; a model's is
+  :func:`model_loss_fn`);
 - :func:`least_squares`, :func:`mse_hessian`, :func:`design_matrix`, :func:`linear_mse`:
   linear regression in closed form;
 - :func:`elongated_bowl`, :func:`gd_excess_loss`, :func:`updates_to_reach`: gradient descent on
   a quadratic in closed form; :func:`bowl_with_bump`, :func:`curve_critical_points`: a 1-D
   curve with a local minimum before a deeper one.
+
+Every function that takes a model refuses one whose batch normalization or dropout is in
+training mode (``ValueError``: call ``model.eval()``), since its loss would then change from
+one evaluation to the next.
 """
 
 from mllab.analysis.critical_point import (

@@ -4,7 +4,17 @@ Lecture "When gradient is small: local minimum and saddle point" and its homewor
 to study what kind of point gradient descent stalls at, first *find* such points. Minimizing
 :math:`\frac12\lVert g(\theta) \rVert^2` instead of the loss finds critical points of every
 kind (minima, saddle points, maxima), which :func:`mllab.analysis.classify_critical_point`
-then tells apart.
+then tells apart. The critical-points experiment searches with :func:`minimize_gradient_norm`;
+for a model of one's own::
+
+    from mllab.analysis import (classify_critical_point, flat_params, gradient_and_hessian,
+                                minimize_gradient_norm, model_loss_fn, set_flat_params)
+
+    model.eval()
+    f = model_loss_fn(model, loss_fn, x, y)  # the loss as a function of the flat θ
+    ends, _ = minimize_gradient_norm(f, flat_params(model), steps=100)
+    set_flat_params(model, ends)
+    print(classify_critical_point(*gradient_and_hessian(model, loss_fn, x, y)).kind)
 """
 
 from __future__ import annotations
@@ -13,6 +23,10 @@ from collections.abc import Callable
 
 import torch
 from torch import Tensor
+
+from mllab.config import require_int
+
+__all__ = ["minimize_gradient_norm"]
 
 
 def minimize_gradient_norm(f: Callable[[Tensor], Tensor], theta: Tensor, *, steps: int,
@@ -38,13 +52,23 @@ def minimize_gradient_norm(f: Callable[[Tensor], Tensor], theta: Tensor, *, step
     ``stall_factor`` over its last ``stall_window`` proposals.
 
     Args:
-        f: the loss as a function of a ``(P,)`` parameter vector.
-        theta: starting points, ``(M, P)``.
+        f: the loss as a function of a ``(P,)`` parameter vector (for a model:
+            :func:`mllab.analysis.model_loss_fn`).
+        theta: starting points, ``(M, P)``, or one starting point ``(P,)``; not modified.
+        steps: the most proposals per row (an integer >= 1).
 
     Returns:
-        The final points ``(M, P)`` and the number of proposals each row made.
+        The final points, shaped like ``theta``, and the number of proposals each row made.
     """
-    grad_f = torch.func.grad(f)
+    require_int("steps", steps, 1)
+    if theta.ndim == 1:
+        ends, used = minimize_gradient_norm(f, theta[None], steps=steps, mu=mu,
+                                            stop_tol=stop_tol, stall_window=stall_window,
+                                            stall_factor=stall_factor)
+        return ends[0], used
+    if theta.ndim != 2:
+        raise ValueError(f"theta must have shape (M, P) or (P,), got {tuple(theta.shape)}")
+    grad_f = torch.func.jacrev(f)  # not grad: jacfwd over grad fails on F.mse_loss (hessian.py)
     batched_grad = torch.func.vmap(grad_f)
     batched_hessian = torch.func.vmap(torch.func.jacfwd(grad_f))
     theta = theta.clone()

@@ -17,8 +17,13 @@ Differences from the course: none in the math. The course writes :math:`H` by ha
 two-parameter network; here it is computed exactly for any model by forward-over-reverse
 automatic differentiation (``jacfwd`` of ``grad``), and :func:`hvp` gives :math:`Hv` without
 forming :math:`H` (needed for models whose :math:`P \times P` matrix would not fit in memory).
-Models with BatchNorm should be in ``eval()`` mode: a training-mode BatchNorm updates its
-running statistics in place, which ``torch.func`` transforms refuse.
+
+Models with batch normalization or dropout must be in ``eval()`` mode: in training mode a
+batch normalization updates its running statistics in place and dropout draws a new mask at
+every call, so the loss is not a function of :math:`\theta` alone (and ``torch.func``
+transforms refuse both, with messages about in-place operations and vmap randomness).
+:func:`model_loss_fn`, on which every model-based function of :mod:`mllab.analysis` is built,
+refuses such a model with a ``ValueError`` that says to call ``model.eval()``.
 """
 
 from __future__ import annotations
@@ -81,7 +86,12 @@ def model_loss_fn(model: nn.Module, loss_fn: LossFn, x: Tensor, y: Tensor
 
     Returns:
         ``f`` mapping a ``(P,)`` tensor to the scalar loss.
+
+    Raises:
+        ValueError: a batch normalization that tracks running statistics, or a dropout with
+            :math:`p > 0`, is in training mode (call ``model.eval()``).
     """
+    _require_eval_mode(model)
     names = [name for name, _ in model.named_parameters()]
     shapes = [p.shape for p in model.parameters()]
     sizes = [shape.numel() for shape in shapes]
@@ -149,6 +159,33 @@ def hvp(model: nn.Module, loss_fn: LossFn, x: Tensor, y: Tensor, v: Tensor) -> T
     For many products at the same point, build the map once with :func:`hvp_operator`.
     """
     return hvp_operator(model, loss_fn, x, y)(v)
+
+
+def _dropout_in_training(m: nn.Module) -> bool:
+    return m.training and isinstance(m, nn.modules.dropout._DropoutNd) and m.p > 0
+
+
+def _running_stats_in_training(m: nn.Module) -> bool:
+    r"""Any module with running statistics (``nn.BatchNorm*``, :class:`mllab.nn.BatchNorm`, a
+    tracking ``nn.InstanceNorm*``) in training mode."""
+    return m.training and getattr(m, "running_mean", None) is not None
+
+
+def _require_eval_mode(model: nn.Module) -> None:
+    r"""Raise ``ValueError`` naming every submodule of ``model`` that would change between two
+    evaluations of the loss: running statistics or dropout in training mode."""
+    norms = [(n, m) for n, m in model.named_modules() if _running_stats_in_training(m)]
+    dropouts = [(n, m) for n, m in model.named_modules() if _dropout_in_training(m)]
+    if not norms and not dropouts:
+        return
+    found = [f"'{n}' ({type(m).__name__})" if n else f"the model ({type(m).__name__})"
+             for n, m in norms + dropouts]
+    reasons = (["batch normalization would normalize with the batch's statistics and update "
+                "its running ones"] if norms else []) + \
+              (["dropout would draw a new mask at every evaluation"] if dropouts else [])
+    raise ValueError(f"{', '.join(found)} {'is' if len(found) == 1 else 'are'} in training "
+                     f"mode: {' and '.join(reasons)}, so the loss is not a function of the "
+                     "parameters alone (torch.func refuses it); call model.eval() first")
 
 
 def _check_vector(v: Tensor, P: int, name: str) -> None:

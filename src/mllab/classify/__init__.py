@@ -8,6 +8,11 @@ r"""The Classification lectures: probabilistic generative model, logistic and so
 - :func:`softmax_regression_gradient` and :class:`SoftmaxRegression`: :math:`K` classes;
 - :func:`best_linear_accuracy`: the best any linear classifier can do on 2-D data;
   :class:`Cascade`: cascaded logistic regressions that transform the features first.
+
+The three classifiers are scikit-learn estimators (:class:`~mllab.classify.estimator.Classifier`):
+they take numpy arrays or tensors, ``get_params``/``set_params``, ``fit`` returns the
+classifier, ``score`` is the accuracy, so ``sklearn.model_selection.cross_val_score`` and
+``GridSearchCV`` use them as they are.
 """
 
 from mllab.classify.cascade import Cascade

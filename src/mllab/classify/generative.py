@@ -41,6 +41,7 @@ import torch
 from torch import Tensor
 
 from mllab.classify._checks import check_features, check_labels, require_fitted
+from mllab.classify.estimator import Classifier, follows_input
 from mllab.config import is_real, require
 
 __all__ = [
@@ -189,11 +190,12 @@ def two_class_linear(
     return w, b
 
 
-class GaussianGenerativeClassifier:
+class GaussianGenerativeClassifier(Classifier):
     r"""Gaussian class-conditional densities, maximum-likelihood fit, Bayes' rule for the posterior.
 
     Computation is in float64; outputs take the dtype of the inputs of :meth:`log_joint`,
-    :meth:`predict_proba`.
+    :meth:`predict_proba`. Inputs may be tensors or numpy arrays; outputs follow them (a
+    scikit-learn estimator, see :mod:`mllab.classify.estimator`).
 
     Args:
         covariance: ``"separate"`` (:math:`\Sigma_k` per class), ``"shared"``
@@ -205,6 +207,7 @@ class GaussianGenerativeClassifier:
             ``reg = var_smoothing * max_i Var(x_i)``.
 
     Attributes:
+        covariance, reg: the arguments, as given (``get_params``/``set_params``).
         prior: :math:`P(C_k) = N_k/N`, shape (K,), float64; None before :meth:`fit`.
         mu: Class means :math:`\mu_k`, shape (K, C), float64.
         sigma: Covariances used, shape (K, C, C), float64, ``reg`` included: equal matrices for
@@ -215,16 +218,18 @@ class GaussianGenerativeClassifier:
     """
 
     def __init__(self, covariance: str = "shared", reg: float = 0.0) -> None:
-        require(covariance in COVARIANCES, "covariance",
-                f"one of {', '.join(map(repr, COVARIANCES))}", covariance)
-        require(is_real(reg) and reg >= 0 and math.isfinite(reg), "reg", "a finite float >= 0",
-                reg)
-        self.covariance = covariance
-        self.reg = float(reg)
+        self.covariance, self.reg = covariance, reg
+        self.validate()
         self.prior: Tensor | None = None
         self.mu: Tensor | None = None
         self.sigma: Tensor | None = None
         self._factor: Tensor | None = None  # Cholesky factor(s), or the variances if diagonal
+
+    def validate(self) -> None:
+        require(self.covariance in COVARIANCES, "covariance",
+                f"one of {', '.join(map(repr, COVARIANCES))}", self.covariance)
+        require(is_real(self.reg) and self.reg >= 0 and math.isfinite(self.reg), "reg",
+                "a finite float >= 0", self.reg)
 
     def fit(self, x: Tensor, y: Tensor) -> GaussianGenerativeClassifier:
         r"""Estimate :math:`P(C_k), \mu_k, \Sigma_k` by maximum likelihood.
@@ -243,16 +248,17 @@ class GaussianGenerativeClassifier:
         x = check_features(x)  # (N, C) float64
         y = check_labels(y, x.shape[0])
         prior, mu, sigma_k = class_statistics(x, y, int(y.max()) + 1)
+        reg = float(self.reg)  # a numpy scalar becomes a Python float
         eye = torch.eye(x.shape[1], dtype=x.dtype)  # (C, C)
         if self.covariance == "shared":
-            sigma = torch.einsum("k,kcd->cd", prior, sigma_k) + self.reg * eye  # Σ = Σ_k N_k/N Σ_k
+            sigma = torch.einsum("k,kcd->cd", prior, sigma_k) + reg * eye  # Σ = Σ_k N_k/N Σ_k
             self._factor = _cholesky(sigma)  # (C, C)
             sigma_k = sigma.expand_as(sigma_k).clone()  # (K, C, C)
         elif self.covariance == "separate":
-            sigma_k = sigma_k + self.reg * eye  # (K, C, C)
+            sigma_k = sigma_k + reg * eye  # (K, C, C)
             self._factor = _cholesky(sigma_k)  # (K, C, C)
         else:
-            var = torch.diagonal(sigma_k, dim1=-2, dim2=-1) + self.reg  # (K, C)  σ²_{k,i}
+            var = torch.diagonal(sigma_k, dim1=-2, dim2=-1) + reg  # (K, C)  σ²_{k,i}
             if bool((var <= 0).any()):
                 raise ValueError(
                     "a feature has zero variance within a class; set reg > 0, e.g. reg=1e-3"
@@ -262,6 +268,7 @@ class GaussianGenerativeClassifier:
         self.prior, self.mu, self.sigma = prior, mu, sigma_k
         return self
 
+    @follows_input
     def log_joint(self, x: Tensor) -> Tensor:
         r"""The log joint :math:`\ln P(C_k) + \ln \mathcal{N}(x^n; \mu_k, \Sigma_k)` for every pair.
 
@@ -273,6 +280,7 @@ class GaussianGenerativeClassifier:
         """
         return self._log_joint(self._check(x)).to(x.dtype)
 
+    @follows_input
     def predict_proba(self, x: Tensor) -> Tensor:
         r"""Posterior :math:`P(C_k \mid x)` by Bayes' rule, a softmax of the log joint.
 
@@ -288,6 +296,7 @@ class GaussianGenerativeClassifier:
         log_joint = self._log_joint(self._check(x))  # (N, K) float64
         return torch.softmax(log_joint, dim=1).to(x.dtype)
 
+    @follows_input
     def predict(self, x: Tensor) -> Tensor:
         r"""The class of largest posterior, :math:`\arg\max_k P(C_k \mid x)`, shape (N,), int64."""
         return self._log_joint(self._check(x)).argmax(dim=1)
@@ -302,6 +311,3 @@ class GaussianGenerativeClassifier:
         else:
             log_px = _log_density_cholesky(x, self.mu, self._factor)  # (N, K)
         return torch.log(self.prior) + log_px  # (N, K)  ln P(C_k) + ln P(x | C_k)
-
-    def __repr__(self) -> str:
-        return f"GaussianGenerativeClassifier(covariance={self.covariance!r}, reg={self.reg!r})"

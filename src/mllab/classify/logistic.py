@@ -35,6 +35,7 @@ import torch
 from torch import Tensor
 
 from mllab.classify._checks import check_features, check_labels, require_fitted
+from mllab.classify.estimator import Classifier, follows_input
 from mllab.classify.gradient_descent_config import GradientDescentConfig
 from mllab.losses import binary_cross_entropy
 
@@ -85,7 +86,7 @@ def logistic_gradient(w: Tensor, b: Tensor, x: Tensor, y_hat: Tensor) -> tuple[T
     return grad_w, grad_b
 
 
-class LogisticRegression:
+class LogisticRegression(Classifier):
     r"""Two-class logistic regression, full-batch gradient descent with :func:`logistic_gradient`.
 
     Each epoch takes one step on the mean cross-entropy plus the L2 penalty,
@@ -95,6 +96,8 @@ class LogisticRegression:
 
     from :math:`w = 0, b = 0` (the loss is convex, so no random start is needed). Computation is in
     float64. The objective matches scikit-learn's ``LogisticRegression(C=1 / (N * l2))``.
+    Inputs may be tensors or numpy arrays; outputs follow them (a scikit-learn estimator, see
+    :mod:`mllab.classify.estimator`).
 
     Args:
         lr: Learning rate :math:`\eta` > 0.
@@ -102,7 +105,8 @@ class LogisticRegression:
         l2: :math:`\lambda \ge 0` of the penalty :math:`\frac{\lambda}{2}\lVert w\rVert^2`.
 
     Attributes:
-        config: The validated :class:`GradientDescentConfig`.
+        lr, epochs, l2: the arguments, as given (``get_params``/``set_params``).
+        config: The validated :class:`GradientDescentConfig` of those three.
         w: Weights, shape (C,), float64; None before :meth:`fit`.
         b: Bias, shape (), float64; None before :meth:`fit`.
         losses: Objective :math:`\frac{1}{N}L + \frac{\lambda}{2}\lVert w\rVert^2` at the start of
@@ -113,10 +117,19 @@ class LogisticRegression:
     """
 
     def __init__(self, lr: float = 0.1, epochs: int = 1000, l2: float = 0.0) -> None:
-        self.config = GradientDescentConfig(lr=lr, epochs=epochs, l2=l2)
+        self.lr, self.epochs, self.l2 = lr, epochs, l2
+        self.validate()
         self.w: Tensor | None = None
         self.b: Tensor | None = None
         self.losses: list[float] = []
+
+    @property
+    def config(self) -> GradientDescentConfig:
+        r"""``lr``, ``epochs`` and ``l2``, validated."""
+        return GradientDescentConfig(lr=self.lr, epochs=self.epochs, l2=self.l2)
+
+    def validate(self) -> None:
+        _ = self.config  # building it checks lr, epochs and l2
 
     def fit(self, x: Tensor, y: Tensor) -> LogisticRegression:
         r"""Run ``epochs`` steps of gradient descent from zero.
@@ -137,11 +150,12 @@ class LogisticRegression:
             raise ValueError(f"y must hold labels 0 and 1, got max {int(y.max())}")
         y_hat = y.to(torch.float64)  # (N,)
         N, C = x.shape
-        eta, lam = self.config.lr, self.config.l2
+        config = self.config
+        eta, lam = float(config.lr), float(config.l2)  # numpy scalars become Python floats
         w = torch.zeros(C, dtype=torch.float64)
         b = torch.zeros((), dtype=torch.float64)
         self.losses = []
-        for _ in range(self.config.epochs):
+        for _ in range(config.epochs):
             loss = logistic_loss(w, b, x, y_hat) / N + 0.5 * lam * (w @ w)
             self.losses.append(loss.item())
             grad_w, grad_b = logistic_gradient(w, b, x, y_hat)
@@ -150,19 +164,21 @@ class LogisticRegression:
         self.w, self.b = w, b
         return self
 
-    def decision_function(self, x: Tensor) -> Tensor:
-        r"""The logit :math:`z = w^\top x + b`, shape (N,), float64."""
+    def _logit(self, x: Tensor) -> Tensor:
         require_fitted(self.w, type(self).__name__)
         return check_features(x, self.w.shape[0]) @ self.w + self.b  # (N,)
 
+    @follows_input
+    def decision_function(self, x: Tensor) -> Tensor:
+        r"""The logit :math:`z = w^\top x + b`, shape (N,), float64."""
+        return self._logit(x)
+
+    @follows_input
     def predict_proba(self, x: Tensor) -> Tensor:
         r"""Posterior :math:`P(C_1 \mid x) = \sigma(w^\top x + b)`, shape (N,), dtype of ``x``."""
-        return torch.sigmoid(self.decision_function(x)).to(x.dtype)
+        return torch.sigmoid(self._logit(x)).to(x.dtype)
 
+    @follows_input
     def predict(self, x: Tensor) -> Tensor:
         r"""Class 1 where :math:`P(C_1 \mid x) > 0.5` (i.e. :math:`z > 0`), else 0; (N,) int64."""
-        return (self.decision_function(x) > 0).to(torch.int64)
-
-    def __repr__(self) -> str:
-        c = self.config
-        return f"LogisticRegression(lr={c.lr!r}, epochs={c.epochs!r}, l2={c.l2!r})"
+        return (self._logit(x) > 0).to(torch.int64)

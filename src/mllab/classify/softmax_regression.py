@@ -28,6 +28,7 @@ import torch
 from torch import Tensor
 
 from mllab.classify._checks import check_features, check_labels, require_fitted
+from mllab.classify.estimator import Classifier, follows_input
 from mllab.classify.gradient_descent_config import GradientDescentConfig
 from mllab.config import require_int
 from mllab.losses import cross_entropy
@@ -61,7 +62,7 @@ def softmax_regression_gradient(
     return e.T @ x / N, e.sum(dim=0) / N  # (K, C), (K,)
 
 
-class SoftmaxRegression:
+class SoftmaxRegression(Classifier):
     r"""Multi-class logistic regression, full-batch gradient descent from zero.
 
     Each epoch takes one step
@@ -71,16 +72,18 @@ class SoftmaxRegression:
 
     with the written-out :func:`softmax_regression_gradient`, from :math:`W = 0, b = 0` (convex
     loss, so no random start). Computation is in float64. The objective matches scikit-learn's
-    multinomial ``LogisticRegression(C=1 / (N * l2))``.
+    multinomial ``LogisticRegression(C=1 / (N * l2))``. Inputs may be tensors or numpy arrays;
+    outputs follow them (a scikit-learn estimator, see :mod:`mllab.classify.estimator`).
 
     Args:
-        num_classes: K >= 2.
+        num_classes: K >= 2; ``None``: one more than the largest label ``fit`` sees.
         lr: Learning rate :math:`\eta` > 0.
         epochs: Number of gradient steps >= 1.
         l2: :math:`\lambda \ge 0` of the penalty :math:`\frac{\lambda}{2}\lVert W\rVert_F^2`.
 
     Attributes:
-        config: The validated :class:`GradientDescentConfig`.
+        num_classes, lr, epochs, l2: the arguments, as given (``get_params``/``set_params``).
+        config: The validated :class:`GradientDescentConfig` of ``lr``, ``epochs``, ``l2``.
         W: Weights, shape (K, C), float64; None before :meth:`fit`.
         b: Biases, shape (K,), float64; None before :meth:`fit`.
         losses: Objective :math:`L + \frac{\lambda}{2}\lVert W\rVert_F^2` at the start of every
@@ -91,14 +94,24 @@ class SoftmaxRegression:
     """
 
     def __init__(
-        self, num_classes: int, lr: float = 0.1, epochs: int = 1000, l2: float = 0.0
+        self, num_classes: int | None = None, lr: float = 0.1, epochs: int = 1000,
+        l2: float = 0.0
     ) -> None:
-        require_int("num_classes", num_classes, 2)
-        self.num_classes = num_classes
-        self.config = GradientDescentConfig(lr=lr, epochs=epochs, l2=l2)
+        self.num_classes, self.lr, self.epochs, self.l2 = num_classes, lr, epochs, l2
+        self.validate()
         self.W: Tensor | None = None
         self.b: Tensor | None = None
         self.losses: list[float] = []
+
+    @property
+    def config(self) -> GradientDescentConfig:
+        r"""``lr``, ``epochs`` and ``l2``, validated."""
+        return GradientDescentConfig(lr=self.lr, epochs=self.epochs, l2=self.l2)
+
+    def validate(self) -> None:
+        if self.num_classes is not None:
+            require_int("num_classes", self.num_classes, 2)
+        _ = self.config  # building it checks lr, epochs and l2
 
     def fit(self, x: Tensor, y: Tensor) -> SoftmaxRegression:
         r"""Run ``epochs`` steps of gradient descent from zero.
@@ -115,14 +128,15 @@ class SoftmaxRegression:
         """
         x = check_features(x)  # (N, C) float64
         y = check_labels(y, x.shape[0])
-        K = self.num_classes
+        K = max(int(y.max()) + 1, 2) if self.num_classes is None else self.num_classes
         if bool((y >= K).any()):
             raise ValueError(f"labels must be < num_classes = {K}, got max {int(y.max())}")
-        eta, lam = self.config.lr, self.config.l2
+        config = self.config
+        eta, lam = float(config.lr), float(config.l2)  # numpy scalars become Python floats
         W = torch.zeros(K, x.shape[1], dtype=torch.float64)  # (K, C)
         b = torch.zeros(K, dtype=torch.float64)  # (K,)
         self.losses = []
-        for _ in range(self.config.epochs):
+        for _ in range(config.epochs):
             loss = cross_entropy(x @ W.T + b, y) + 0.5 * lam * (W**2).sum()
             self.losses.append(loss.item())
             grad_W, grad_b = softmax_regression_gradient(W, b, x, y)
@@ -131,22 +145,21 @@ class SoftmaxRegression:
         self.W, self.b = W, b
         return self
 
-    def decision_function(self, x: Tensor) -> Tensor:
-        r"""The logits :math:`z = Wx + b`, shape (N, K), float64."""
+    def _logits(self, x: Tensor) -> Tensor:
         require_fitted(self.W, type(self).__name__)
         return check_features(x, self.W.shape[1]) @ self.W.T + self.b  # (N, K)
 
+    @follows_input
+    def decision_function(self, x: Tensor) -> Tensor:
+        r"""The logits :math:`z = Wx + b`, shape (N, K), float64."""
+        return self._logits(x)
+
+    @follows_input
     def predict_proba(self, x: Tensor) -> Tensor:
         r"""Posteriors :math:`\mathrm{softmax}(Wx + b)`, shape (N, K), dtype of ``x``."""
-        return torch.softmax(self.decision_function(x), dim=1).to(x.dtype)
+        return torch.softmax(self._logits(x), dim=1).to(x.dtype)
 
+    @follows_input
     def predict(self, x: Tensor) -> Tensor:
         r"""The class of largest score, :math:`\arg\max_k z_k`, shape (N,), int64."""
-        return self.decision_function(x).argmax(dim=1)
-
-    def __repr__(self) -> str:
-        c = self.config
-        return (
-            f"SoftmaxRegression(num_classes={self.num_classes!r}, lr={c.lr!r}, "
-            f"epochs={c.epochs!r}, l2={c.l2!r})"
-        )
+        return self._logits(x).argmax(dim=1)

@@ -12,8 +12,11 @@ Optimizers (``torch.optim.Optimizer`` subclasses, multi-tensor updates):
   (torch starts from zero);
 - :class:`Adam`: RMSProp plus momentum, with bias correction (equal to ``torch.optim.Adam``).
 
-All take ``weight_decay`` (L2: :math:`g \leftarrow g + \lambda\theta`). The update functions
-(:func:`gradient_descent_step`, ...) are the math on lists of tensors.
+All take ``weight_decay`` (L2: :math:`g \leftarrow g + \lambda\theta`), and ``lr`` defaults to
+torch's value for the same method (``Adam``: 1e-3, as ``torch.optim.Adam``; ``GradientDescent``
+and ``Momentum``: 1e-3, as ``SGD``; ``Adagrad`` and ``RMSProp``: 1e-2); each class's
+"Differences from torch.optim" paragraph names the defaults and update forms that differ.
+The update functions (:func:`gradient_descent_step`, ...) are the math on lists of tensors.
 
 Schedules (``torch.optim.lr_scheduler.LRScheduler`` subclasses): :class:`InverseSqrtDecay`,
 :class:`StepDecay`, :class:`ExponentialDecay`, :class:`WarmupInverseSqrt` (the Transformer's),

@@ -18,11 +18,8 @@ so the implementation keeps only the running sum of squares and needs no step co
 Where :math:`\epsilon` sits: it is added to the root of the sum, :math:`\theta_i \leftarrow
 \theta_i - \eta\, g_i / (\sqrt{\sum_j (g_i^j)^2} + \epsilon)`, as ``torch.optim.Adagrad``
 does; in the course's terms that is :math:`\eta^t / (\sigma_i^t + \epsilon/\sqrt{t+1})`. It
-only matters while a parameter's gradients have all been (nearly) zero.
-
-Differences from ``torch.optim.Adagrad``: none in value for its ``lr_decay=0`` and
-``initial_accumulator_value=0``; the course has no such options. A learning-rate scheduler
-changes :math:`\eta`, on top of the built-in :math:`1/\sqrt{t+1}`.
+only matters while a parameter's gradients have all been (nearly) zero. A learning-rate
+scheduler changes :math:`\eta`, on top of the built-in :math:`1/\sqrt{t+1}`.
 """
 
 from __future__ import annotations
@@ -69,15 +66,20 @@ class Adagrad(ForeachOptimizer):
     Besides the state, one work tensor per parameter (never saved) holds the denominator, so
     that a step allocates nothing.
 
+    Differences from ``torch.optim.Adagrad``: none in value for torch's ``lr_decay=0`` and
+    ``initial_accumulator_value=0`` (the course has no such options), and none in defaults
+    (``lr=1e-2``, ``eps=1e-10``, ``weight_decay=0``). The state entry is ``"sum_sq"`` where
+    torch's is ``"sum"``, and there is no step counter.
+
     Args:
         params: parameters (or param-group dicts) to optimize.
-        lr: learning rate :math:`\eta` (>= 0).
+        lr: learning rate :math:`\eta` (>= 0); torch's default.
         eps: :math:`\epsilon` (>= 0), added to :math:`\sqrt{\sum_j (g_i^j)^2}`.
         weight_decay: L2 coefficient :math:`\lambda` (>= 0): :math:`g \leftarrow g +
             \lambda\theta`.
     """
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float,
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-2,
                  eps: float = 1e-10, weight_decay: float = 0.0) -> None:
         check_nonnegative("eps", eps)
         super().__init__(params, lr=lr, weight_decay=weight_decay, eps=eps)

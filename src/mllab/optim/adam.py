@@ -22,10 +22,6 @@ with the corrections moved onto scalars:
     \frac{m^t}{\sqrt{v^t} + \epsilon\sqrt{1-\beta_2^t}},
 
 one pass over the tensors fewer than dividing :math:`\sqrt{v^t}` by :math:`\sqrt{1-\beta_2^t}`.
-
-Differences from ``torch.optim.Adam``: none in value (the same algorithm, with ``weight_decay``
-the L2 kind :math:`g \leftarrow g + \lambda\theta`, not AdamW's decoupled decay); values agree
-to rounding. The step counter :math:`t` is a Python ``int`` per parameter, not a tensor.
 """
 
 from __future__ import annotations
@@ -78,16 +74,22 @@ class Adam(ForeachOptimizer):
     Besides the state, one work tensor per parameter (never saved) holds the denominator, so
     that a step allocates nothing.
 
+    Differences from ``torch.optim.Adam``: none in value (the same algorithm, with
+    ``weight_decay`` the L2 kind :math:`g \leftarrow g + \lambda\theta`, not AdamW's decoupled
+    decay; values agree to rounding) and none in defaults (``lr=1e-3``, ``betas=(0.9, 0.999)``,
+    ``eps=1e-8``, ``weight_decay=0``). The step counter :math:`t` is a Python ``int`` per
+    parameter, not a tensor; ``amsgrad``, ``maximize`` and the kernel options are not offered.
+
     Args:
         params: parameters (or param-group dicts) to optimize.
-        lr: learning rate :math:`\eta` (>= 0).
+        lr: learning rate :math:`\eta` (>= 0); torch's default.
         betas: :math:`(\beta_1, \beta_2)`, each in [0, 1).
         eps: :math:`\epsilon` (>= 0), added to :math:`\sqrt{\hat v}`.
         weight_decay: L2 coefficient :math:`\lambda` (>= 0): :math:`g \leftarrow g +
             \lambda\theta`.
     """
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float,
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
         require(isinstance(betas, (tuple, list)) and len(betas) == 2, "betas",

@@ -32,9 +32,19 @@ class ConstantRateAdagrad(Adagrad):
     :math:`\epsilon` sits where ``Adagrad`` puts it (:math:`\eta/(\sigma + \epsilon/\sqrt{t+1})`).
 
     State per parameter: ``"sum_sq"`` (a tensor) and ``"t"``, the updates so far (an int).
+
+    Differences from ``torch.optim.Adagrad``: torch (like :class:`Adagrad`) steps
+    :math:`\eta/\sqrt{\sum_j (g_i^j)^2}`, this class :math:`\sqrt{t+1}` times more; torch has
+    no counterpart. The defaults are :class:`Adagrad`'s (``lr=1e-2``, ``eps=1e-10``), and there
+    is no ``weight_decay``.
+
+    Args:
+        params: parameters (or param-group dicts) to optimize.
+        lr: the constant learning rate :math:`\eta` (>= 0).
+        eps: :math:`\epsilon` (>= 0), where :class:`Adagrad` adds it.
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float, eps: float = 1e-10) -> None:
+    def __init__(self, params: Iterable[Tensor], lr: float = 1e-2, eps: float = 1e-10) -> None:
         super().__init__(params, lr=lr, eps=eps)
 
     def update(self, group: dict, theta: list[Tensor], g: list[Tensor]) -> None:

@@ -6,10 +6,6 @@ With ``weight_decay`` :math:`\lambda > 0` the gradient is that of
 :math:`L(\theta) + \frac{\lambda}{2}\lVert\theta\rVert^2`, :math:`g^t \leftarrow g^t + \lambda
 \theta^t`. Whether :math:`g` comes from the whole training set or one batch is the caller's
 choice (full-batch or mini-batch gradient descent, Lecture 2's "batch").
-
-Differences from ``torch.optim.SGD``: none in value; this is ``SGD(momentum=0)`` written from
-the lecture, without the options (``nesterov``, ``dampening``, ``maximize``) the course does not
-define.
 """
 
 from __future__ import annotations
@@ -36,14 +32,18 @@ def gradient_descent_step(theta: list[Tensor], g: list[Tensor], *, eta: float) -
 class GradientDescent(ForeachOptimizer):
     r"""Plain gradient descent, :math:`\theta \leftarrow \theta - \eta g`.
 
+    Differences from ``torch.optim.SGD``: none in value or in defaults (``lr=1e-3``,
+    ``weight_decay=0``); this is ``SGD(momentum=0)`` written from the lecture, without the
+    options (``nesterov``, ``dampening``, ``maximize``) the course does not define.
+
     Args:
         params: parameters (or param-group dicts) to optimize.
-        lr: learning rate :math:`\eta` (>= 0).
+        lr: learning rate :math:`\eta` (>= 0); ``SGD``'s default.
         weight_decay: L2 coefficient :math:`\lambda` (>= 0): :math:`g \leftarrow g +
             \lambda\theta`.
     """
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float,
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, lr=lr, weight_decay=weight_decay)
 

@@ -10,15 +10,6 @@ so that :math:`m^t` is a weighted sum of all past gradients,
 :math:`m^t = -\eta \sum_{j<t} \lambda^{t-1-j} g^j` (for a constant :math:`\eta`). Momentum can
 carry the parameters across a critical point where :math:`g = 0`.
 
-Differences from ``torch.optim.SGD(momentum=λ)``: torch keeps the sum of gradients without the
-learning rate, :math:`v \leftarrow \lambda v + g`, and steps :math:`\theta \leftarrow \theta -
-\eta v`. While :math:`\eta` stays constant :math:`m = -\eta v` and the two are the same
-algorithm. When :math:`\eta` changes (a schedule), the course's :math:`m` keeps the movements
-made with the old rates while torch rescales all past gradients by the new one: at a step where
-the rate goes from :math:`\eta_1` to :math:`\eta_2`, the course's update is
-:math:`-\lambda\eta_1 v - \eta_2 g`, torch's is :math:`-\lambda\eta_2 v - \eta_2 g`, a
-difference (course minus torch) of :math:`\lambda(\eta_2 - \eta_1) v`.
-
 Implementation: :math:`m` is kept as a scalar times a tensor, :math:`m = s\,u`, which makes the
 update two passes over memory instead of the three that ``torch.optim.SGD`` takes (see
 :func:`momentum_step`); the values are the course's to rounding.
@@ -87,14 +78,26 @@ class Momentum(ForeachOptimizer):
     last movement being :math:`m^t = s\,u` (see :func:`momentum_step`); :meth:`movement`
     returns it.
 
+    Differences from ``torch.optim.SGD(momentum=λ)``, in the update: torch keeps the sum of
+    gradients without the learning rate, :math:`v \leftarrow \lambda v + g`, and steps
+    :math:`\theta \leftarrow \theta - \eta v`. While :math:`\eta` stays constant
+    :math:`m = -\eta v` and the two are the same algorithm. When :math:`\eta` changes (a
+    schedule), the course's :math:`m` keeps the movements made with the old rates while torch
+    rescales all past gradients by the new one: at a step where the rate goes from
+    :math:`\eta_1` to :math:`\eta_2`, the course's update is :math:`-\lambda\eta_1 v -
+    \eta_2 g`, torch's is :math:`-\lambda\eta_2 v - \eta_2 g`, a difference (course minus
+    torch) of :math:`\lambda(\eta_2 - \eta_1) v`. In the defaults: ``momentum=0.9`` where
+    ``SGD``'s is 0 (plain gradient descent is :class:`GradientDescent`); ``lr=1e-3`` and
+    ``weight_decay=0`` are ``SGD``'s. Torch's ``dampening`` and ``nesterov`` are not offered.
+
     Args:
         params: parameters (or param-group dicts) to optimize.
-        lr: learning rate :math:`\eta` (>= 0).
+        lr: learning rate :math:`\eta` (>= 0); ``SGD``'s default.
         momentum: :math:`\lambda \in [0, 1)`, the weight of the last movement.
         weight_decay: L2 coefficient (>= 0): :math:`g \leftarrow g + \lambda_2\theta`.
     """
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float,
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
                  momentum: float = 0.9, weight_decay: float = 0.0) -> None:
         check_unit_interval("momentum", momentum)
         super().__init__(params, lr=lr, weight_decay=weight_decay, momentum=momentum)

@@ -15,12 +15,6 @@ state holds :math:`(\sigma_i^t)^2`; it starts at :math:`(g_i^0)^2`, where the re
 fixed point (:math:`\alpha g^2 + (1-\alpha) g^2 = g^2`), so one code path gives
 :math:`\sigma_i^0 = |g_i^0|` and every later :math:`\sigma_i^t`. :math:`\epsilon` is added to
 :math:`\sigma_i^t`, as ``torch.optim.RMSprop`` does.
-
-Differences from ``torch.optim.RMSprop``: torch starts the average from zero,
-:math:`(\sigma_i^{-1})^2 = 0`, so its first step is
-:math:`\eta\,\mathrm{sign}(g_i^0)/\sqrt{1-\alpha}` (3.16 η for α = 0.9) instead of
-:math:`\eta\,\mathrm{sign}(g_i^0)`, and its later steps differ while the zero start fades
-(by a factor :math:`\alpha^t`).
 """
 
 from __future__ import annotations
@@ -66,16 +60,24 @@ class RMSProp(ForeachOptimizer):
     Besides the state, one work tensor per parameter (never saved) holds the denominator, so
     that a step allocates nothing.
 
+    Differences from ``torch.optim.RMSprop``, in the update: torch starts the average from
+    zero, :math:`(\sigma_i^{-1})^2 = 0`, so its first step is
+    :math:`\eta\,\mathrm{sign}(g_i^0)/\sqrt{1-\alpha}` (3.16 η for α = 0.9) instead of
+    :math:`\eta\,\mathrm{sign}(g_i^0)`, and its later steps differ while the zero start fades
+    (by a factor :math:`\alpha^t`). In the defaults: ``alpha=0.9`` (Hinton's lecture, and the
+    course's) where torch's is 0.99; ``lr=1e-2``, ``eps=1e-8`` and ``weight_decay=0`` are
+    torch's. Torch's ``momentum`` and ``centered`` options are not offered.
+
     Args:
         params: parameters (or param-group dicts) to optimize.
-        lr: learning rate :math:`\eta` (>= 0).
+        lr: learning rate :math:`\eta` (>= 0); torch's default.
         alpha: :math:`\alpha \in [0, 1)`, the weight of the past mean square.
         eps: :math:`\epsilon` (>= 0), added to :math:`\sigma`.
         weight_decay: L2 coefficient :math:`\lambda` (>= 0): :math:`g \leftarrow g +
             \lambda\theta`.
     """
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float,
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-2,
                  alpha: float = 0.9, eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         check_unit_interval("alpha", alpha)
         check_nonnegative("eps", eps)

@@ -8,7 +8,8 @@ Loading checks every file against the manifest and parses tensors with safetenso
 nothing is ever unpickled, whatever ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` says.
 
 A checkpoint also carries a **fingerprint**: the settings it was trained under, the structure
-of what it holds (parameter names, shapes and dtypes) and the data (:func:`tensor_fingerprint`).
+of what it holds (parameter names, shapes and dtypes, optimizer hyperparameters) and the data
+(:func:`tensor_fingerprint`).
 :func:`check_fingerprint` refuses to resume from one that differs, naming the first difference.
 """
 
@@ -202,25 +203,62 @@ def tensor_fingerprint(t: torch.Tensor) -> str:
     return f"{tensor_signature(t)} sha256:{hashlib.sha256(data.tobytes()).hexdigest()[:16]}"
 
 
-def _first_difference(old, new, path: str = "") -> tuple[str, object, object] | None:
+def _first_difference(old, new, path: tuple[str, ...] = ()) -> tuple[tuple, object, object] | None:
+    r"""The path (the keys), old and new value of the first entry that differs, in the order
+    the fingerprint lists them (an optimizer's ``lr`` before the ``initial_lr`` a scheduler
+    adds)."""
     if isinstance(old, dict) and isinstance(new, dict):
-        for key in sorted(set(old) | set(new), key=str):
-            found = _first_difference(old.get(key), new.get(key), f"{path}.{key}" if path
-                                      else str(key))
-            if found is not None:
+        for key in [*old, *(k for k in new if k not in old)]:
+            if (found := _first_difference(old.get(key), new.get(key), (*path, key))):
                 return found
         return None
     return None if old == new else (path, old, new)
 
 
+_SIGNATURE = re.compile(r"^(\w+)(\[[\d, ]*\])$")
+
+
+def _is_signature(value: object) -> bool:
+    return value is None or (isinstance(value, str) and _SIGNATURE.match(value) is not None)
+
+
+def _tensor_change(field: str, name: str, old: str | None, new: str | None) -> str:
+    r"""``"model differs: 'fc.weight' has shape (16, 8) in the checkpoint, (32, 8) now"``."""
+    if old is None:
+        return f"{field} differs: {name!r} ({new}) is not in the checkpoint"
+    if new is None:
+        return f"{field} differs: the checkpoint has {name!r} ({old}), this run has not"
+    (dtype_old, shape_old), (dtype_new, shape_new) = (_SIGNATURE.match(v).groups()
+                                                      for v in (old, new))
+    if dtype_old != dtype_new:
+        return f"{field} differs: {name!r} is {old} in the checkpoint, {new} now"
+    shape_old, shape_new = (tuple(json.loads(v)) for v in (shape_old, shape_new))
+    return f"{field} differs: {name!r} has shape {shape_old} in the checkpoint, {shape_new} now"
+
+
+def _describe(where: Path, path: tuple[str, ...], old: object, new: object) -> str:
+    r"""The refusal in words: a module's tensor, an optimizer's or a scheduler's setting
+    (under ``structure.<field>``, see :func:`mllab.train.state.structure`), or any other
+    entry."""
+    if path[:1] == ("structure",) and len(path) == 3 and _is_signature(old) and _is_signature(new):
+        return f"checkpoint {where}: {_tensor_change(path[1], path[2], old, new)}"
+    if path[:1] == ("structure",) and len(path) >= 3 and path[2] in ("class", "param_groups",
+                                                                    "state"):
+        owner, rest = path[1], path[3:]
+        if path[2] == "param_groups" and rest:
+            owner, rest = f"{owner} param group {rest[0]}", rest[1:]
+        key = ".".join(rest) or path[2]
+        return (f"checkpoint {where} was taken with {key}={old!r} ({owner}), "
+                f"this run has {key}={new!r}")
+    key = ".".join(path)
+    return f"checkpoint {where} was written with {key}={old!r}, but this run has {key}={new!r}"
+
+
 def check_fingerprint(checkpoint: Checkpoint, fingerprint: dict) -> None:
     r"""Refuse a checkpoint written under another fingerprint, naming the first entry (a
-    setting, a parameter's shape, the data) that differs."""
+    setting, an optimizer's ``lr``, a parameter's shape, the data) that differs."""
     saved = checkpoint.state.get("fingerprint", {})
     fingerprint = json.loads(json.dumps(fingerprint))  # tuples become lists, as on disk
     found = _first_difference(saved, fingerprint)
     if found is not None:
-        key, old, new = found
-        raise CheckpointError(
-            f"checkpoint {checkpoint.path} was written with {key}={old!r}, "
-            f"but this run has {key}={new!r}")
+        raise CheckpointError(_describe(checkpoint.path, *found))

@@ -24,7 +24,10 @@ identically. Periodic checkpoints wait for the next boundary, and so does a stop
 
 A checkpoint's fingerprint is the caller's ``fingerprint`` (settings, data) plus the state's
 structure (field names and kinds, every module's parameter names, shapes and dtypes, every
-optimizer's class); a checkpoint with another fingerprint is refused, naming the difference.
+optimizer's class and param groups' hyperparameters, every scheduler's class and initial
+state), taken before the first step; a checkpoint with another fingerprint is refused, naming
+the difference (``lr=0.1`` then, ``lr=0.01`` now; a parameter's shape), rather than loaded
+over the new settings.
 """
 
 from __future__ import annotations

@@ -162,17 +162,47 @@ def decode_field(state: LoopState, name: str, saved: dict, tensors: dict[str, di
             setattr(state, name, new)
 
 
+def _setting(value: Any) -> Any:
+    r"""A hyperparameter as JSON: numbers, strings, lists and dicts as they are, a tensor as
+    its values, anything else (a function, ...) as its type's name."""
+    if torch.is_tensor(value):
+        return value.tolist()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple):
+        return [_setting(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _setting(v) for k, v in value.items()}
+    return f"<{type(value).__name__}>"
+
+
+def _optimizer_settings(optimizer: torch.optim.Optimizer) -> dict:
+    r"""The class and each param group's hyperparameters (``lr``, ``betas``, ...), with the
+    signatures of the parameters it updates."""
+    groups = {str(i): {**{k: _setting(v) for k, v in group.items() if k != "params"},
+                       "params": ", ".join(tensor_signature(p) for p in group["params"])}
+              for i, group in enumerate(optimizer.param_groups)}
+    return {"class": type(optimizer).__name__, "param_groups": groups}
+
+
 def structure(state: LoopState) -> dict:
-    r"""The part of a checkpoint's fingerprint that the state itself gives: every saved field's
-    kind, every module's parameter and buffer names with dtype and shape, optimizer classes."""
-    out = {}
+    r"""The part of a checkpoint's fingerprint that the state itself gives, taken before the
+    first step: every saved field's kind, every module's parameter and buffer names with dtype
+    and shape, every optimizer's class and param groups' hyperparameters
+    (:func:`_optimizer_settings`), every scheduler's class and initial state.
+
+    Loading a checkpoint's optimizer or scheduler would silently replace a changed ``lr`` (or
+    ``step_size``, ...) by the checkpoint's; comparing them first makes the change an error."""
+    out: dict[str, Any] = {}
     for name in saved_fields(state):
         value = getattr(state, name)
         kind = _kind(value)
         if kind == "module":
             out[name] = {k: tensor_signature(t) for k, t in value.state_dict().items()}
-        elif kind in ("optimizer", "scheduler"):
-            out[name] = f"{kind} {type(value).__name__}"
+        elif kind == "optimizer":
+            out[name] = _optimizer_settings(value)
+        elif kind == "scheduler":
+            out[name] = {"class": type(value).__name__, "state": _setting(value.state_dict())}
         else:
             out[name] = kind
     return out

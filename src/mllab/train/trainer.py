@@ -18,6 +18,10 @@ scheduler, the shuffling generator, the epoch's batch order and the position in 
 checkpoint taken between any two updates resumes exactly. Validation, the scheduler's epoch
 step and the epoch's log line come at the last update of each epoch; early stopping and the
 NaN/inf guard are the loop's.
+
+The data is two tensors ``(x, y)``; a ``TensorDataset`` or a ``DataLoader`` over one is taken
+apart into its tensors and batch size (:mod:`mllab.train.supervised_data` says which loaders,
+and why others are refused).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
+from torch.utils.data import DataLoader, TensorDataset
 
 from mllab.config import require
 from mllab.train.checkpoint import tensor_fingerprint
@@ -40,35 +45,45 @@ from mllab.train.loop import (
     TrainingInterrupted,
     run_loop,
 )
+from mllab.train.supervised_data import supervised_tensors
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
+SupervisedData = tuple[Tensor, Tensor] | TensorDataset | DataLoader
+"""What :meth:`Trainer.fit` trains and validates on (:func:`supervised_tensors`)."""
 __all__ = ["FitResult", "NonFiniteLossError", "SupervisedState", "TrainConfig", "Trainer",
            "TrainingInterrupted", "weight_penalty"]
 
 
 @dataclass
 class TrainConfig:
-    r"""How to train; validated on construction."""
+    r"""How to train; validated on construction.
+
+    Attributes:
+        epochs: passes over the training data (>= 1).
+        batch_size: examples per update (>= 1); ``None`` means full batch or, when
+            :meth:`Trainer.fit` is given a ``DataLoader``, the loader's batch size (a value set
+            here must then equal the loader's).
+        l1: L1 penalty :math:`\lambda_1` on weights (>= 0).
+        l2: L2 penalty :math:`\lambda_2` on weights (>= 0).
+        clip_grad_norm: clip the gradient's total 2-norm to this value (> 0); ``None``
+            disables.
+        patience: early stopping: stop after this many epochs without a lower validation loss
+            and restore the best weights (>= 1); ``None`` disables.
+        scheduler_interval: when the scheduler steps: ``"epoch"`` or ``"step"``.
+        checkpoint_seconds: least wall time between checkpoints (>= 0; 0 = after every
+            update).
+        keep_checkpoints: how many of the newest checkpoints to keep (>= 1).
+    """
 
     epochs: int = 10
-    """Passes over the training data (>= 1)."""
     batch_size: int | None = None
-    """Examples per update (>= 1); ``None`` means full batch."""
     l1: float = 0.0
-    """L1 penalty :math:`\\lambda_1` on weights (>= 0)."""
     l2: float = 0.0
-    """L2 penalty :math:`\\lambda_2` on weights (>= 0)."""
     clip_grad_norm: float | None = None
-    """Clip the gradient's total 2-norm to this value (> 0); ``None`` disables."""
     patience: int | None = None
-    """Early stopping: stop after this many epochs without a lower validation loss and
-    restore the best weights (>= 1); ``None`` disables."""
     scheduler_interval: str = "epoch"
-    """When the scheduler steps: ``"epoch"`` or ``"step"``."""
     checkpoint_seconds: float = 5.0
-    """Least wall time between checkpoints (>= 0; 0 = after every update)."""
     keep_checkpoints: int = 2
-    """How many of the newest checkpoints to keep (>= 1)."""
 
     def __post_init__(self) -> None:
         require(self.epochs >= 1, "epochs", ">= 1", self.epochs)
@@ -142,7 +157,8 @@ class Trainer:
             (``ReduceLROnPlateau`` receives the validation loss).
         checkpoint_dir: where checkpoints go; training resumes from the newest one there.
         fingerprint: settings a checkpoint must match to be resumed (JSON-safe dict); the
-            model's structure and the data are always part of it.
+            model's structure, the optimizer's hyperparameters (``lr``, ...), ``config`` and
+            the data are always part of it.
         on_log: called with each epoch's metrics dict (also for epochs replayed on resume).
         extra_metrics: ``f(model) -> dict`` merged into each epoch's metrics.
         progress: show a tqdm bar.
@@ -225,19 +241,32 @@ class Trainer:
         return line
 
     # ----------------------------------------------------------------- the loop
-    def fit(self, train: tuple[Tensor, Tensor],
-            valid: tuple[Tensor, Tensor] | None = None) -> FitResult:
+    def fit(self, train: SupervisedData, valid: SupervisedData | None = None) -> FitResult:
         r"""Train for ``config.epochs`` epochs (or until early stopping), resuming if possible.
 
+        Args:
+            train: ``(x, y)`` tensors, a ``TensorDataset(x, y)``, or a ``DataLoader`` over one
+                with ``shuffle=True`` (its tensors and batch size are used; the batch order is
+                the Trainer's own, see :mod:`mllab.train.supervised_data`).
+            valid: the same kinds (a loader's order and batch size do not matter), or ``None``.
+
         Raises:
+            TypeError: ``train`` or ``valid`` is none of the accepted kinds.
+            ValueError: a loader's batch size differs from ``config.batch_size``.
             NonFiniteLossError: the loss or a gradient became NaN/inf.
             TrainingInterrupted: a stop was requested; a checkpoint was saved first.
             CheckpointError: the newest checkpoint is corrupt, or was written for another
-                model, other data or other settings.
+                model, another optimizer setting (``lr``, ...), other data or other settings.
         """
-        x, y = train
-        n, c = len(x), self.config
-        batch_size = n if c.batch_size is None else min(c.batch_size, n)
+        x, y, loader_batch = supervised_tensors(train, "train", training=True)
+        if valid is not None:
+            valid = supervised_tensors(valid, "valid", training=False)[:2]
+        c = self.config
+        require(loader_batch is None or c.batch_size in (None, loader_batch), "batch_size",
+                f"None or the DataLoader's batch size {loader_batch}", c.batch_size)
+        batch = c.batch_size if loader_batch is None else loader_batch
+        n = len(x)
+        batch_size = n if batch is None else min(batch, n)
         per_epoch = math.ceil(n / batch_size)
 
         def step(s: SupervisedState) -> dict | None:
@@ -256,6 +285,8 @@ class Trainer:
             data = {"x": x, "y": y, **({"valid_x": valid[0], "valid_y": valid[1]} if valid
                                        else {})}
             fingerprint = {**self.fingerprint,
+                           "train_config": {**self.fingerprint["train_config"],
+                                            "batch_size": batch},
                            "data": {k: tensor_fingerprint(v) for k, v in data.items()}}
         state = SupervisedState(model=self.model, optimizer=self.optimizer,
                                 generator=self.generator, scheduler=self.scheduler)

@@ -192,9 +192,8 @@ def test_state_dict_round_trip_with_torch() -> None:
     tbn.train()
     for _ in range(2):
         tbn(_batch((4, 3, 2, 2), g, shift=1.0, scale=2.0))
-    to_mllab = {v: k for k, v in TORCH_PARAMETER_NAMES.items()}
     fresh = BatchNorm(3, dtype=torch.float64)
-    fresh.load_state_dict({to_mllab.get(k, k): v for k, v in tbn.state_dict().items()})
+    fresh.load_state_dict(tbn.state_dict())  # PyTorch's names load as they are
     assert torch.equal(fresh.gamma, tbn.weight) and torch.equal(fresh.beta, tbn.bias)
     assert torch.equal(fresh.running_var, tbn.running_var)
     assert fresh.num_batches_tracked.item() == 2
@@ -263,3 +262,73 @@ def test_bad_input_shapes(reference: bool) -> None:
         bn(torch.randn(1, 3))
     bn.eval()
     assert bn(torch.randn(1, 3)).shape == (1, 3)  # a single example is fine in evaluation
+
+
+TORCH_ARGUMENTS = [  # (ndim, nn.BatchNorm*'s keyword arguments)
+    (2, {}),
+    (4, {"momentum": 0.3, "eps": 1e-3}),
+    (3, {"momentum": None}),  # the cumulative average
+    (2, {"affine": False}),
+    (4, {"track_running_stats": False}),
+]
+
+
+@pytest.mark.parametrize("reference", [False, True])
+@pytest.mark.parametrize(("ndim", "kwargs"), TORCH_ARGUMENTS,
+                         ids=[str(kw) for _, kw in TORCH_ARGUMENTS])
+def test_takes_torch_s_arguments_and_loads_a_trained_torch_state_dict(ndim, kwargs, reference):
+    C, g = 3, torch.Generator().manual_seed(8)
+    tbn = TORCH_BN[ndim](C, dtype=torch.float64, **kwargs)
+    for _ in range(3):  # train it: running statistics, γ and β all move
+        out = tbn(_batch(_shape(ndim, 6, C), g, shift=2.0, scale=3.0))
+        if tbn.affine:
+            out.square().sum().backward()
+            with torch.no_grad():
+                for q in (tbn.weight, tbn.bias):
+                    q -= 0.05 * q.grad
+                    q.grad = None
+    bn = BatchNorm(C, dtype=torch.float64, reference=reference, **kwargs)
+    bn.load_state_dict(tbn.state_dict())  # PyTorch's names, strict
+    assert len(bn.state_dict()) == len(tbn.state_dict())
+    for mode in ("train", "eval", "train", "train", "eval"):
+        bn.train(mode == "train")
+        tbn.train(mode == "train")
+        z = _batch(_shape(ndim, 5, C), g, shift=-1.0, scale=2.0)
+        torch.testing.assert_close(bn(z), tbn(z), **TOL)
+        if tbn.track_running_stats:
+            torch.testing.assert_close(bn.running_mean, tbn.running_mean, **TOL)
+            torch.testing.assert_close(bn.running_var, tbn.running_var, **TOL)
+            assert bn.num_batches_tracked.item() == tbn.num_batches_tracked.item()
+    if tbn.track_running_stats:
+        assert tbn.num_batches_tracked.item() == 6
+        assert tbn.running_mean.abs().max() > 0.1
+    else:
+        assert bn.running_mean is None and "running_mean" not in bn.state_dict()
+    if tbn.affine:
+        torch.testing.assert_close(bn.gamma, tbn.weight, rtol=0, atol=0)
+    else:
+        assert bn.gamma is None and set(bn.state_dict()) == set(tbn.state_dict())
+
+
+def test_a_torch_model_s_state_dict_loads_into_the_same_model_built_with_mllab_s():
+    torch.manual_seed(0)
+    theirs = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3), nn.ReLU(), nn.Linear(3, 1))
+    theirs(torch.randn(8, 4))  # running statistics of one batch
+    ours = nn.Sequential(nn.Linear(4, 3), BatchNorm(3), nn.ReLU(), nn.Linear(3, 1))
+    ours.load_state_dict(theirs.state_dict())
+    x = torch.randn(5, 4)
+    torch.testing.assert_close(ours.eval()(x), theirs.eval()(x), rtol=0, atol=0)
+    assert torch.equal(ours[1].gamma, theirs[1].weight)
+
+
+def test_torch_s_positional_order_and_the_course_s_p():
+    a = BatchNorm(3, 1e-3, 0.3, False, True)
+    assert (a.eps, a.momentum, a.p, a.affine, a.track_running_stats) == (1e-3, 0.3, 0.3, False,
+                                                                         True)
+    assert BatchNorm(3, p=0.25).momentum == 0.25
+    assert "momentum=0.3, affine=False, track_running_stats=True" in repr(a)
+    with pytest.raises(ValueError, match=r"^momentum must be left at its default when p is "
+                                         r"given, got 0.2"):
+        BatchNorm(3, momentum=0.2, p=0.25)
+    with pytest.raises(ValueError, match=r"^momentum must be in \(0, 1\], got 1.5"):
+        BatchNorm(3, momentum=1.5)

@@ -9,7 +9,8 @@ r"""Normalization layers of the "Batch normalization" lecture, from the inputs t
 - :func:`layer_norm_reference` and :class:`LayerNorm`: per example over its features, as in
   the Transformer;
 - :data:`TORCH_PARAMETER_NAMES`: ``gamma`` ↔ ``weight``, ``beta`` ↔ ``bias``, to load state
-  dicts from and to ``nn.BatchNorm*`` / ``nn.LayerNorm``.
+  dicts from and to ``nn.BatchNorm*`` / ``nn.LayerNorm`` (:class:`BatchNorm` takes
+  ``nn.BatchNorm*``'s arguments and loads its state dicts as they are).
 
 The modules call PyTorch's fused kernels by default and the ``*_reference`` functions, written
 from the lecture, with ``reference=True``; the tests prove the two equal.

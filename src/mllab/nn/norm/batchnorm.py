@@ -34,12 +34,14 @@ two are interchangeable:
 - the batch is normalized with the *biased* variance (divide by :math:`N`), but the running
   variance is updated with the *unbiased* one (factor :math:`N/(N-1)`), so training needs
   :math:`N \ge 2` values per channel;
-- :math:`p` = 0.1 is PyTorch's ``momentum``; PyTorch's ``momentum=None`` (a cumulative average)
-  is not offered;
+- :math:`p` = 0.1 is PyTorch's ``momentum``; ``momentum=None`` is PyTorch's cumulative
+  average, :math:`p = 1/k` at the :math:`k`-th training batch;
 - :math:`\bar{\mu}` starts at 0 and :math:`\bar{\sigma}^2` at 1.
 
-Names match ``nn.BatchNorm*``'s state dict except for the affine parameters, see
-:data:`TORCH_PARAMETER_NAMES` (``gamma`` ↔ ``weight``, ``beta`` ↔ ``bias``).
+:class:`BatchNorm` takes ``nn.BatchNorm1d``/``2d``'s arguments (``eps``, ``momentum``,
+``affine``, ``track_running_stats``, in their order) and loads their state dicts as they are;
+its own state dict names the affine parameters ``gamma`` and ``beta`` where PyTorch's has
+``weight`` and ``bias`` (:data:`TORCH_PARAMETER_NAMES`).
 """
 
 from __future__ import annotations
@@ -58,18 +60,16 @@ TORCH_PARAMETER_NAMES: dict[str, str] = {"gamma": "weight", "beta": "bias"}
 r"""mllab's names of the affine parameters → PyTorch's (``nn.BatchNorm*``, ``nn.LayerNorm``).
 
 Every other entry of the state dict (``running_mean``, ``running_var``,
-``num_batches_tracked``) has the same name in both. To copy a :class:`BatchNorm` ``bn`` into an
-``nn.BatchNorm2d`` ``tbn`` and back::
+``num_batches_tracked``) has the same name in both. :class:`BatchNorm` loads PyTorch's names
+itself (``bn.load_state_dict(tbn.state_dict())``, also inside a larger model); to copy a
+:class:`BatchNorm` ``bn`` into an ``nn.BatchNorm2d`` ``tbn``::
 
     tbn.load_state_dict({TORCH_PARAMETER_NAMES.get(k, k): v for k, v in bn.state_dict().items()})
-    to_mllab = {v: k for k, v in TORCH_PARAMETER_NAMES.items()}
-    bn.load_state_dict({to_mllab.get(k, k): v for k, v in tbn.state_dict().items()})
 """
 
 
-def _check_p(p: float) -> None:
-    require(is_real(p) and 0.0 < p <= 1.0, "p (the running-statistics momentum)", "in (0, 1]",
-            p)
+def _check_p(p: float, name: str = "p (the running-statistics momentum)") -> None:
+    require(is_real(p) and 0.0 < p <= 1.0, name, "in (0, 1]", p)
 
 
 def check_eps(eps: float) -> None:
@@ -77,20 +77,22 @@ def check_eps(eps: float) -> None:
             eps)
 
 
-def _check_input(z: Tensor, num_features: int) -> None:
-    if z.ndim < 2 or z.shape[1] != num_features:
+def _check_input(z: Tensor, num_features: int | None) -> None:
+    r"""``z`` is ``(B, C, ...)`` with ``C = num_features`` (any ``C`` for ``None``)."""
+    if z.ndim < 2 or num_features not in (None, z.shape[1]):
+        features = "C" if num_features is None else f"C = {num_features}"
         raise ValueError(
-            f"z must have shape (B, C) or (B, C, H, W) with C = {num_features} features, "
+            f"z must have shape (B, C) or (B, C, H, W) with {features} features, "
             f"got {tuple(z.shape)}"
         )
 
 
 def batch_norm_reference(
     z: Tensor,
-    gamma: Tensor,
-    beta: Tensor,
-    running_mean: Tensor,
-    running_var: Tensor,
+    gamma: Tensor | None,
+    beta: Tensor | None,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
     *,
     training: bool,
     p: float = 0.1,
@@ -113,9 +115,10 @@ def batch_norm_reference(
 
     Args:
         z: Features, shape ``(B, C)`` or ``(B, C, H, W)``.
-        gamma: Scale :math:`\gamma`, shape ``(C,)``.
-        beta: Shift :math:`\beta`, shape ``(C,)``.
-        running_mean: :math:`\bar{\mu}`, shape ``(C,)``; updated in place when training.
+        gamma: Scale :math:`\gamma`, shape ``(C,)``; ``None``: 1.
+        beta: Shift :math:`\beta`, shape ``(C,)``; ``None``: 0.
+        running_mean: :math:`\bar{\mu}`, shape ``(C,)``; updated in place when training;
+            ``None`` (with ``running_var``): none kept, ``training`` must be True.
         running_var: :math:`\bar{\sigma}^2`, shape ``(C,)``; updated in place when training.
         training: Use (and track) the batch's statistics; otherwise the running ones.
         p: Momentum of the running statistics, in (0, 1].
@@ -130,8 +133,11 @@ def batch_norm_reference(
     """
     _check_p(p)
     check_eps(eps)
-    C = running_mean.shape[0]
-    _check_input(z, C)
+    _check_input(z, next((t.shape[0] for t in (running_mean, gamma) if t is not None), None))
+    C = z.shape[1]
+    if running_mean is None and not training:
+        raise ValueError("evaluation needs running statistics: pass running_mean and "
+                         "running_var, or training=True")
     shape = (1, C) + (1,) * (z.ndim - 2)  # (1, C) or (1, C, 1, 1): broadcasts over B, H, W
     if training:
         dims = (0, *range(2, z.ndim))  # (0,) or (0, 2, 3): every dim but the channel
@@ -142,13 +148,22 @@ def batch_norm_reference(
             )
         mu = z.mean(dim=dims)  # (C,)
         sigma2 = z.var(dim=dims, correction=0)  # (C,)  biased: 1/N Σ (z − μ)²
-        with torch.no_grad():
-            running_mean.mul_(1 - p).add_(p * mu)  # μ̄ ← (1 − p) μ̄ + p μ
-            running_var.mul_(1 - p).add_(p * sigma2 * N / (N - 1))  # unbiased σ² here
+        if running_mean is not None:
+            with torch.no_grad():
+                running_mean.mul_(1 - p).add_(p * mu)  # μ̄ ← (1 − p) μ̄ + p μ
+                running_var.mul_(1 - p).add_(p * sigma2 * N / (N - 1))  # unbiased σ² here
     else:
         mu, sigma2 = running_mean, running_var  # (C,), (C,)  μ̄, σ̄²
     z_tilde = (z - mu.view(shape)) / torch.sqrt(sigma2.view(shape) + eps)  # (z − μ)/√(σ² + ε)
-    return gamma.view(shape) * z_tilde + beta.view(shape)  # ẑ = γ ⊙ z̃ + β
+    z_hat = z_tilde if gamma is None else gamma.view(shape) * z_tilde  # γ ⊙ z̃
+    return z_hat if beta is None else z_hat + beta.view(shape)  # ẑ = γ ⊙ z̃ + β
+
+
+def _load_torch_names(module: nn.Module, state_dict: dict, prefix: str, *args: object) -> None:
+    r"""A load-state-dict pre-hook: PyTorch's ``weight``, ``bias`` become ``gamma``, ``beta``."""
+    for ours, torch_name in TORCH_PARAMETER_NAMES.items():
+        if prefix + torch_name in state_dict and prefix + ours not in state_dict:
+            state_dict[prefix + ours] = state_dict.pop(prefix + torch_name)
 
 
 class BatchNorm(nn.Module):
@@ -162,20 +177,27 @@ class BatchNorm(nn.Module):
 
     ``train()`` mode normalizes with the batch's statistics and updates the running ones;
     ``eval()`` mode normalizes with the running statistics, so an example's output does not
-    depend on the rest of its batch.
+    depend on the rest of its batch. Without running statistics (``track_running_stats=False``)
+    both modes normalize with the batch's, as PyTorch does.
 
-    State dict (PyTorch's names in brackets, see :data:`TORCH_PARAMETER_NAMES`): parameters
-    ``gamma`` (``weight``), ones, and ``beta`` (``bias``), zeros, shape ``(C,)``; buffers
-    ``running_mean`` (zeros), ``running_var`` (ones), shape ``(C,)``, and
-    ``num_batches_tracked``, a 0-dim int64 count of training batches. ``p`` is ``momentum``.
+    State dict: parameters ``gamma`` (PyTorch's ``weight``), ones, and ``beta`` (``bias``),
+    zeros, shape ``(C,)`` (absent when ``affine=False``); buffers ``running_mean`` (zeros),
+    ``running_var`` (ones), shape ``(C,)``, and ``num_batches_tracked``, a 0-dim int64 count of
+    training batches (absent when ``track_running_stats=False``). ``load_state_dict`` takes
+    PyTorch's names too, so an ``nn.BatchNorm1d``/``2d`` state dict loads as it is (see
+    :data:`TORCH_PARAMETER_NAMES` for the other direction).
 
     Args:
         num_features: Number of features (channels) :math:`C`, an integer >= 1.
-        p: Momentum of the running statistics, in (0, 1].
         eps: :math:`\epsilon > 0`, added to the variance inside the square root.
-        reference: Use the lecture's :func:`batch_norm_reference` instead of ``F.batch_norm``.
+        momentum: :math:`p \in (0, 1]`, the weight of the batch in the running statistics, or
+            ``None`` for their cumulative average (:math:`p = 1/k` at the :math:`k`-th batch).
+        affine: Learn :math:`\gamma, \beta`; otherwise :math:`\gamma = 1, \beta = 0`.
+        track_running_stats: Keep :math:`\bar{\mu}, \bar{\sigma}^2` for evaluation.
         device: Device of the parameters and buffers.
         dtype: Floating-point dtype of the parameters and running statistics.
+        p: The same as ``momentum`` (give one of the two).
+        reference: Use the lecture's :func:`batch_norm_reference` instead of ``F.batch_norm``.
 
     Shapes:
         input ``(B, C)`` or ``(B, C, H, W)``; output the same shape.
@@ -184,69 +206,85 @@ class BatchNorm(nn.Module):
     def __init__(
         self,
         num_features: int,
-        *,
-        p: float = 0.1,
         eps: float = 1e-5,
-        reference: bool = False,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
+        *,
+        p: float | None = None,
+        reference: bool = False,
     ) -> None:
         super().__init__()
         require_int("num_features", num_features, 1)
-        _check_p(p)
+        if p is not None:
+            require(momentum == 0.1, "momentum", "left at its default when p is given",
+                    momentum)
+            _check_p(p)
+            momentum = p
+        elif momentum is not None:
+            _check_p(momentum, "momentum")
         check_eps(eps)
-        self.num_features = num_features
-        self.p = p
-        self.eps = eps
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         self.reference = reference
         factory = {"device": device, "dtype": dtype}
-        self.gamma = nn.Parameter(torch.ones(num_features, **factory))  # (C,)
-        self.beta = nn.Parameter(torch.zeros(num_features, **factory))  # (C,)
-        self.register_buffer("running_mean", torch.zeros(num_features, **factory))  # (C,)  μ̄
-        self.register_buffer("running_var", torch.ones(num_features, **factory))  # (C,)  σ̄²
-        self.register_buffer(
-            "num_batches_tracked", torch.tensor(0, dtype=torch.long, device=device)
-        )
+        if self.affine:
+            self.gamma = nn.Parameter(torch.ones(num_features, **factory))  # (C,)
+            self.beta = nn.Parameter(torch.zeros(num_features, **factory))  # (C,)
+        else:
+            self.register_parameter("gamma", None)
+            self.register_parameter("beta", None)
+        if self.track_running_stats:
+            self.register_buffer("running_mean", torch.zeros(num_features, **factory))  # μ̄
+            self.register_buffer("running_var", torch.ones(num_features, **factory))  # σ̄²
+            self.register_buffer(
+                "num_batches_tracked", torch.tensor(0, dtype=torch.long, device=device)
+            )
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+        self.register_load_state_dict_pre_hook(_load_torch_names)
+
+    @property
+    def p(self) -> float | None:
+        r"""The course's name of ``momentum``."""
+        return self.momentum
 
     def reset_running_stats(self) -> None:
         r"""Set :math:`\bar{\mu} = 0`, :math:`\bar{\sigma}^2 = 1` and the batch count to 0."""
-        self.running_mean.zero_()
-        self.running_var.fill_(1.0)
-        self.num_batches_tracked.zero_()
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1.0)
+            self.num_batches_tracked.zero_()
 
     def reset_parameters(self) -> None:
         r"""Reset the running statistics and set :math:`\gamma = 1`, :math:`\beta = 0`."""
         self.reset_running_stats()
-        with torch.no_grad():
-            self.gamma.fill_(1.0)
-            self.beta.zero_()
+        if self.affine:
+            with torch.no_grad():
+                self.gamma.fill_(1.0)
+                self.beta.zero_()
 
     def forward(self, z: Tensor) -> Tensor:
         r"""Normalize ``z`` of shape ``(B, C)`` or ``(B, C, H, W)``; :math:`\hat{z}`, same shape."""
         _check_input(z, self.num_features)
-        if self.training:
+        p = self.momentum
+        if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)
+            if p is None:  # the cumulative average: p = 1/k at the k-th batch
+                p = 1.0 / float(self.num_batches_tracked)
+        p = 1.0 if p is None else p  # (unused: no running statistics to update)
+        batch_stats = self.training or self.running_mean is None
+        track = not self.training or self.track_running_stats  # PyTorch's rule
+        mean, var = (self.running_mean, self.running_var) if track else (None, None)
         if self.reference:
-            return batch_norm_reference(
-                z,
-                self.gamma,
-                self.beta,
-                self.running_mean,
-                self.running_var,
-                training=self.training,
-                p=self.p,
-                eps=self.eps,
-            )
-        return F.batch_norm(
-            z,
-            self.running_mean,
-            self.running_var,
-            self.gamma,
-            self.beta,
-            self.training,
-            self.p,
-            self.eps,
-        )
+            return batch_norm_reference(z, self.gamma, self.beta, mean, var,
+                                        training=batch_stats, p=p, eps=self.eps)
+        return F.batch_norm(z, mean, var, self.gamma, self.beta, batch_stats, p, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_features}, p={self.p}, eps={self.eps}, reference={self.reference}"
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}, "
+                f"reference={self.reference}")
