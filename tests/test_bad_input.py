@@ -80,6 +80,7 @@ PREPARE = {
         lambda run: _edit_result(run, experiment="regression-linear", status="interrupted"),
     "other experiment, other lecture": lambda run: _edit_result(run, experiment="momentum"),
     "unknown experiment": lambda run: _edit_result(run, experiment="astrology"),
+    "experiment a list": lambda run: _edit_result(run, experiment=[1], status="interrupted"),
     "lr text": lambda run: _edit_result(
         run, status="interrupted",
         settings={**json.loads((run / "result.json").read_text())["settings"], "lr": "fast"}),
@@ -240,6 +241,8 @@ CASES = {
     "result.json unknown experiment": Case(["resume", "RUN"], ["experiment must be one of",
                                                                "'astrology'"],
                                            run="unknown experiment"),
+    "result.json experiment a list": Case(["resume", "RUN"], ["experiment must be one of",
+                                                              "[1]"], run="experiment a list"),
     "setting of the wrong type": Case(["resume", "RUN"], ["lr must be a finite number",
                                                           "'fast'"], run="lr text"),
     "int setting stored as 3.5": Case(["report", "RUN"], ["epochs must be an integer"],

@@ -22,8 +22,9 @@ import torch
 
 from mllab.config import ConfigError, is_int, is_real, require, shorten
 from mllab.experiments.base import VERDICTS, Experiment, Result, Settings
-from mllab.experiments.context import RunContext, TrialProgress, write_json
-from mllab.experiments.registry import all_experiments, experiments_of, get_experiment
+from mllab.experiments.context import RunContext, write_json
+from mllab.experiments.progress import TrialProgress
+from mllab.experiments.registry import all_experiments, experiments_of
 from mllab.train import (
     CheckpointError,
     TrainingInterrupted,
@@ -146,10 +147,10 @@ def read_result(run_dir: Path) -> dict:
 
 def _experiment_and_settings(result: dict) -> tuple[Experiment, Settings]:
     r"""The experiment a ``result.json`` names and its settings, each field checked."""
-    name = result["experiment"]
-    names = [e.name for e in all_experiments()]
-    require(name in names, "experiment", f"one of {', '.join(names)}", name)
-    exp = get_experiment(name)
+    name, experiments = result["experiment"], {e.name: e for e in all_experiments()}
+    require(isinstance(name, str) and name in experiments, "experiment",
+            f"one of {', '.join(experiments)}", name)
+    exp = experiments[name]
     require(result.get("lecture") == exp.lecture, "lecture", f"{exp.lecture!r} (that of {name})",
             result.get("lecture"))
     require(isinstance(result.get("settings"), dict), "settings",
