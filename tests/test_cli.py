@@ -47,7 +47,8 @@ def test_show_gives_claim_file_settings_and_margins(mllab):
     assert "epochs    int              4000          1500" in out  # name, type, default, quick
     assert "Full-batch Adam updates per model" in out  # the field's docstring
     assert "counts    tuple[int, ...]  (3, 10, 100)" in out
-    assert "margins the checks use:\n  margin = 0.0: Noise allowance" in out
+    assert "margin settings (the report lists every check with its margin and reason):\n" \
+        "  margin = 0.0: Noise allowance" in out
 
 
 def test_a_run_reports_each_trial_when_not_on_a_terminal(mllab, tmp_path):

@@ -126,8 +126,8 @@ def _show(args) -> int:
     for row in rows:
         print(line.format(*row))
     margins = [r for r in rows if "margin" in r[0]]
-    print("\nmargins the checks use:" if margins else "\nthe checks' margins are fixed in "
-          "the judge's code")
+    print("\nmargin settings (the report lists every check with its margin and reason):"
+          if margins else "\nno margin settings: the checks' margins are in the judge's code")
     for name, _, default, _, doc in margins:
         print(f"  {name} = {default}: {doc}")
     return 0
