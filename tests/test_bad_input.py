@@ -101,7 +101,28 @@ PREPARE = {
                                       _truncate(_last_checkpoint(run) / "model.safetensors")),
     "flipped byte": lambda run: (interrupted(run), _flip(_last_checkpoint(run) /
                                                          "optimizer.safetensors")),
+    "checks junk": lambda run: _edit_result(run, checks=[1, "x", None]),
+    "demonstrations junk": lambda run: _edit_result(run, demonstrations=[5]),
+    "deeply nested": lambda run: (run / "result.json").write_text("[" * 100000 + "]" * 100000),
+    "result.json a FIFO": lambda run: ((run / "result.json").unlink(),
+                                       os.mkfifo(run / "result.json")),
+    "trial.json not JSON": lambda run: (interrupted(run), (run / "trials" / "relu-3-r0" /
+                                                           "trial.json").write_text("{bad")),
+    "trial.json a list": lambda run: (interrupted(run), (run / "trials" / "relu-3-r0" /
+                                                         "trial.json").write_text("[1, 2]")),
+    "trial.json a folder": lambda run: (interrupted(run), _replace_by_folder(
+        run / "trials" / "relu-3-r0" / "trial.json")),
+    "trials a file": lambda run: (interrupted(run), shutil.rmtree(run / "trials"),
+                                  (run / "trials").write_text("x")),
+    "checkpoints a file": lambda run: (interrupted(run), shutil.rmtree(
+        run / "trials" / LAST_TRIAL / "checkpoints"), (run / "trials" / LAST_TRIAL /
+                                                       "checkpoints").write_text("x")),
 }
+
+
+def _replace_by_folder(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
 
 
 def _flip(path: Path) -> None:
@@ -116,6 +137,8 @@ class Case:
     needles: list[str]
     run: str | None = None
     """How to prepare ``RUN`` (a key of PREPARE); ``RUN`` in ``args`` is its path."""
+    at: str = "run"
+    """Where in the working folder the run goes."""
     env: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)
     """Files (name -> text) or folders (name -> None) made in the working folder first."""
@@ -179,7 +202,7 @@ CASES = {
                                 files={"taken": "mine"}),
     "--out cannot be created": Case(["run", R, "--out", "/proc/mllab-run/x"],
                                     ["cannot create the folder"]),
-    "--out a finished run": Case(["run", R, "--out", "RUN"], ["is not empty", "mllab resume"],
+    "--out a finished run": Case(["run", R, "--out", "RUN"], ["holds a run", "mllab resume"],
                                  run="finished"),
     "course --out is a file": Case(["course", "--only", "cnn", "--out", "taken"],
                                    ["is not a folder"], files={"taken": "mine"}),
@@ -262,13 +285,64 @@ CASES = {
                                     run="flipped byte"),
     "settings changed since the checkpoint": Case(["resume", "RUN"], ["lr", "0.5"],
                                                   run="changed lr"),
+    # found by a black-box sweep after the first table
+    "a setting the run itself refuses": Case(["run", "ce-vs-mse", "--set", "feature=nothing",
+                                              "--out", "r"], ["feature must be one of",
+                                                              "worst radius"]),
+    "learning rate beyond float32": Case(["run", R, "--set", "lr=1e300"],
+                                         ["lr must be a finite number within float32's range"]),
+    "5000-digit thread count": Case(["run", R, "--out", "r"], ["MLLAB_THREADS must be"],
+                                    env={"MLLAB_THREADS": "9" * 5000}),
+    "5000-digit seed": Case(["run", R, "--seed", "9" * 5000],
+                            ["--seed expects an integer in", "(5002 characters)"]),
+    "--out path too long": Case(["run", R, "--out", "/".join(["a" * 200] * 25)],
+                                ["the path is longer than"]),
+    "--out a folder of other files": Case(["run", R, "--out", "mine"],
+                                          ["is not empty (and holds no run)"],
+                                          files={"mine": None, "mine/notes.txt": "x"}),
+    "report of junk checks": Case(["report", "RUN"], ["checks must be a list of objects"],
+                                  run="checks junk"),
+    "report of junk demonstrations": Case(["report", "RUN"], ["demonstrations must be"],
+                                          run="demonstrations junk"),
+    "result.json nested too deep": Case(["report", "RUN"], ["is not a run folder"],
+                                        run="deeply nested"),
+    "result.json a FIFO": Case(["resume", "RUN"], ["is not a run folder"],
+                               run="result.json a FIFO"),
+    "trial.json not JSON": Case(["resume", "RUN"], ["trial.json is damaged"],
+                                run="trial.json not JSON"),
+    "trial.json a list": Case(["resume", "RUN"], ["trial.json is damaged"],
+                              run="trial.json a list"),
+    "trial.json a folder": Case(["resume", "RUN"], ["trial.json is not a file"],
+                                run="trial.json a folder"),
+    "trials a file": Case(["resume", "RUN"], ["trials is not a folder"], run="trials a file"),
+    "checkpoints a file": Case(["resume", "RUN"], ["checkpoints is not a folder"],
+                               run="checkpoints a file"),
+    "course slot holding another experiment": Case(
+        ["course", "--quick", "--only", "regression", "--out", "c"],
+        ["holds a run of regression-sigmoids", "not of regression-linear"], run="finished",
+        at="c/regression-linear"),
+    "verify slot holding another experiment": Case(
+        ["verify", "regression-linear", "--quick", "--seeds", "1", "--out", "v"],
+        ["holds a run of regression-sigmoids", "not of regression-linear"], run="finished",
+        at="v/seed-0"),
+    "course slot a file": Case(["course", "--quick", "--only", "cnn", "--out", "c"],
+                               ["cnn-vs-fc is not a folder"],
+                               files={"c": None, "c/cnn-vs-fc": "x"}),
+    "course index.html a folder": Case(["course", "--quick", "--only", "cnn", "--out", "c"],
+                                       ["index.html is not a file"],
+                                       files={"c": None, "c/index.html": None}),
+    "verify verify.html a folder": Case(["verify", R, "--quick", "--seeds", "1", "--out", "v"],
+                                        ["verify.html is not a file"],
+                                        files={"v": None, "v/verify.html": None}),
 }
 
 
 def _snapshot(root: Path) -> dict[str, str]:
-    r"""Every path under ``root`` with its content's hash (``dir`` for a folder)."""
+    r"""Every path under ``root`` with its content's hash (``dir`` for a folder, ``other`` for a
+    FIFO, which a read would block on)."""
     return {str(p.relative_to(root)): "dir" if p.is_dir() else
-            hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*"))}
+            hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "other"
+            for p in sorted(root.rglob("*"))}
 
 
 def _one_line_error(done, needles) -> None:
@@ -294,7 +368,7 @@ def test_bad_input_is_one_line_exit_2_and_nothing_changes(mllab, tmp_path, templ
             (tmp_path / name).write_text(text)
     args = list(case.args)
     if case.run is not None:
-        run = tmp_path / "run"
+        run = tmp_path / case.at
         shutil.copytree(template, run)
         PREPARE[case.run](run)
         args = [str(run) if a == "RUN" else a for a in args]

@@ -32,14 +32,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _seed(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or int(text) >= 2**32:
+    if not (text.isascii() and text.isdigit() and len(text) <= 10) or int(text) >= 2**32:
         raise argparse.ArgumentTypeError(f"--seed expects an integer in [0, 2**32), got "
                                          f"{_short(text)}")
     return int(text)
 
 
 def _positive(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 1000:
+    if not (text.isascii() and text.isdigit() and len(text) <= 4) or not 1 <= int(text) <= 1000:
         raise argparse.ArgumentTypeError(f"--seeds expects an integer in [1, 1000], got "
                                          f"{_short(text)}")
     return int(text)
@@ -223,8 +223,11 @@ _run_dir: list[Path] = []
 
 def _resumable() -> str:
     r"""How to continue, if a run folder was started; else that nothing was written."""
-    if _run_dir and (_run_dir[0] / "result.json").is_file():
-        return f"continue with: mllab resume {_run_dir[0]}"
+    try:
+        if _run_dir and (_run_dir[0] / "result.json").is_file():
+            return f"continue with: mllab resume {_run_dir[0]}"
+    except OSError:
+        pass
     return "no run was started"
 
 
@@ -292,6 +295,12 @@ def _main(argv: list[str] | None) -> int:
     except NonFiniteLossError as e:
         print(f"mllab: error: {e}", file=sys.stderr)
         return 1
+    except (MemoryError, RuntimeError) as e:
+        if isinstance(e, RuntimeError) and "can't allocate memory" not in str(e):
+            raise
+        print(f"mllab: error: out of memory; choose smaller settings (the run is marked "
+              f"failed). {_resumable().capitalize()} after freeing memory", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except BrokenPipeError:
         raise
     except OSError as e:

@@ -93,6 +93,20 @@ def test_missing_figure_is_a_note(
     assert len(DATA_URI.findall(page)) == 1
 
 
+def test_a_figure_that_is_a_symlink_loop_a_fifo_or_a_folder_is_a_note(
+    tmp_path: Path, make_result: MakeResult, write_run: WriteRun
+) -> None:
+    figures = [{"file": name, "caption": name} for name in ("loop.png", "fifo.png", "dir.png")]
+    run = write_run(tmp_path / "run", make_result(figures=figures))
+    (run / "loop.png").symlink_to("loop.png")
+    os.mkfifo(run / "fifo.png")  # reading it would block the report forever
+    (run / "dir.png").mkdir()
+    page = render_report(run).read_text(encoding="utf-8")
+    assert "figure missing: loop.png (cannot be resolved)" in page
+    assert "figure missing: fifo.png (not a file)" in page
+    assert "figure missing: dir.png (not a file)" in page
+
+
 def test_everything_is_escaped(
     tmp_path: Path, make_result: MakeResult, write_run: WriteRun
 ) -> None:

@@ -55,3 +55,17 @@ def test_a_request_outside_graceful_stop_stops_one_loop_only():
     assert not stop_requested()
     result = run_loop(step, LoopState(), LoopConfig(steps=3))  # the next fit trains in full
     assert result.steps == 3
+
+
+def test_inside_graceful_stop_the_request_stands_after_the_loop_answers_it():
+    def step(state: LoopState) -> dict:
+        return {"loss": 0.0}
+
+    with graceful_stop():
+        request_stop()
+        with pytest.raises(TrainingInterrupted):
+            run_loop(step, LoopState(), LoopConfig(steps=3))
+        assert stop_requested()
+        with pytest.raises(StopNow):  # a second Ctrl-C while the run winds up
+            request_stop()
+    assert not stop_requested()

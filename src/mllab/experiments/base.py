@@ -95,6 +95,8 @@ class Settings:
 
 _INT = re.compile(r"[+-]?[0-9]+")
 _FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+FLOAT32_MAX = 3.4028234663852886e38
+"""The largest float a setting may hold: models and optimizers compute in float32."""
 """What ``--set`` reads as a number: plain ASCII digits, as in ``12``, ``-3``, ``0.01``,
 ``1e-4``; not ``１２``, ``4_00``, ``inf`` or ``nan``, which Python's ``int``/``float`` accept."""
 
@@ -145,20 +147,22 @@ def _conforms(value: Any, hint: Any) -> bool:
     if hint is type(None):
         return value is None
     if hint is float:
-        return is_real(value) and math.isfinite(value)
+        return is_real(value) and math.isfinite(value) and abs(value) <= FLOAT32_MAX
     if hint is int:
         return is_int(value)
     return isinstance(value, hint)
 
 
-def _describe(hint: Any) -> str:
+def _describe(hint: Any, plural: bool = False) -> str:
     args, origin = typing.get_args(hint), typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        return " or ".join(_describe(a) for a in args)
+        return " or ".join(_describe(a, plural) for a in args)
     if origin is tuple:
-        return f"a list of {_describe(args[0])}s"
-    return {float: "a finite number", int: "an integer", bool: "true or false",
-            str: "text", type(None): "none"}.get(hint, getattr(hint, "__name__", str(hint)))
+        return f"a list of {_describe(args[0], plural=True)}"
+    names = {float: ("a finite number within float32's range", "finite numbers"),
+             int: ("an integer", "integers"), bool: ("true or false", "true/false values"),
+             str: ("text", "texts"), type(None): ("none", "nones")}
+    return names.get(hint, (getattr(hint, "__name__", str(hint)),) * 2)[plural]
 
 
 @dataclass

@@ -26,6 +26,7 @@ from torch import Tensor, nn
 
 from mllab.experiments.progress import TrialProgress
 from mllab.train import (
+    CheckpointError,
     FitResult,
     LoopConfig,
     LoopResult,
@@ -54,6 +55,19 @@ def write_json(path: Path, value: dict) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _read_trial(file: Path) -> dict:
+    r"""A finished trial's ``trial.json``; :class:`CheckpointError` if it is damaged."""
+    try:
+        stored = json.loads(file.read_text())
+        if not (isinstance(stored, dict) and isinstance(stored.get("records"), dict)
+                and isinstance(stored.get("error"), str | None)):
+            raise ValueError("not a trial's record")
+    except (OSError, ValueError, RecursionError) as e:
+        raise CheckpointError(f"{file} is damaged ({e}); delete that trial's folder to train "
+                              f"it again") from None
+    return stored
 
 
 class RunContext:
@@ -141,8 +155,7 @@ class Trial:
         self.ctx, self.name = ctx, name
         self.dir = ctx.out / "trials" / name
         self._file = self.dir / "trial.json"
-        self.stored: dict | None = json.loads(self._file.read_text()) if self._file.exists() \
-            else None
+        self.stored: dict | None = _read_trial(self._file) if self._file.exists() else None
         self._trained = False
         self._error: str | None = None
         self._records: dict = {}
@@ -169,6 +182,9 @@ class Trial:
     def record(self, key: str, compute: Callable[[], object]) -> object:
         r"""``compute()`` once; a finished trial returns the stored value instead."""
         if self.done:
+            if key not in self.stored["records"]:
+                raise CheckpointError(f"{self._file} has no record {key!r}; delete that "
+                                      f"trial's folder to train it again")
             return self.stored["records"][key]
         value = compute()
         self._records[key] = value

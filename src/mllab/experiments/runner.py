@@ -6,11 +6,14 @@ interrupted (``interrupted``) and when it ends (``complete``), always atomically
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
+import math
 import os
 import platform
 import re
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -41,7 +44,7 @@ class RunError(ValueError):
 
 STATUSES = ("running", "interrupted", "failed", "complete")
 """What a run's ``status`` can be; every status but ``complete`` can be resumed."""
-_PLAIN_NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?")
+_PLAIN_NUMBER = re.compile(r"([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def versions() -> dict:
@@ -59,7 +62,8 @@ def default_threads() -> int:
     worse on 2 cores). The count is recorded, and a resumed run uses it again.
     """
     text = os.environ.get("MLLAB_THREADS", "1")
-    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_THREADS):
+    if not (text.isascii() and text.isdigit() and len(text) <= 3
+            and 1 <= int(text) <= MAX_THREADS):
         raise RunError(f"MLLAB_THREADS must be an integer in [1, {MAX_THREADS}], "
                        f"got {shorten(text)}")
     return int(text)
@@ -69,7 +73,7 @@ def checkpoint_seconds() -> float:
     r"""``MLLAB_CHECKPOINT_SECONDS`` (default 5): least seconds between two checkpoints of a
     trial; ``0`` checkpoints after every step."""
     text = os.environ.get("MLLAB_CHECKPOINT_SECONDS", "5")
-    if not _PLAIN_NUMBER.fullmatch(text):
+    if not (_PLAIN_NUMBER.fullmatch(text) and math.isfinite(float(text))):
         raise RunError(f"MLLAB_CHECKPOINT_SECONDS must be a number of seconds >= 0 "
                        f"(e.g. 5 or 0.5), got {shorten(text)}")
     return float(text)
@@ -86,22 +90,35 @@ def default_run_dir(name: str, seed: int, root: Path = Path("runs")) -> Path:
     return path
 
 
-def make_folder(path: Path, what: str = "--out") -> None:
+def make_folder(path: Path, what: str = "--out") -> Path | None:
     r"""Create the output folder ``path`` (and its parents), or raise :class:`RunError` saying
-    in one line why it cannot be, before anything is written."""
+    in one line why it cannot be, before anything is written. Returns the topmost folder it
+    created (``None`` if ``path`` existed), for removing a run that was refused."""
+    existing = next(p for p in (path, *path.parents) if _exists(p))
+    name_max, path_max = (os.pathconf(existing, n) for n in ("PC_NAME_MAX", "PC_PATH_MAX"))
+    if any(len(os.fsencode(part)) > name_max for part in path.parts):
+        raise RunError(f"{what} {shorten(str(path))}: a name in it is longer than the "
+                       f"{name_max} bytes the file system allows")
+    if len(os.fsencode(os.path.abspath(path))) >= path_max:
+        raise RunError(f"{what} {shorten(str(path))}: the path is longer than the "
+                       f"{path_max} bytes the system allows")
     if path.exists() and not path.is_dir():
         raise RunError(f"{what} {path} exists and is not a folder; choose a folder name")
-    existing = next(p for p in (path, *path.parents) if p.exists())
-    limit = os.pathconf(existing, "PC_NAME_MAX")
-    if any(len(os.fsencode(part)) > limit for part in path.parts):
-        raise RunError(f"{what} {shorten(str(path))}: a name in it is longer than the "
-                       f"{limit} bytes the file system allows")
+    created = next((p for p in reversed((path, *path.parents)) if not p.exists()), None)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise RunError(f"{what} {path}: cannot create the folder ({e.strerror})") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise RunError(f"{what} {path}: the folder is not writable; choose another")
+    return created
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long, say
+        return False
 
 
 @contextmanager
@@ -133,10 +150,12 @@ def read_result(run_dir: Path) -> dict:
     if not run_dir.is_dir():
         raise RunError(f"run folder {run_dir} does not exist")
     try:
+        if not file.is_file():  # a folder, or a FIFO that would block the read
+            raise ValueError
         result = json.loads(file.read_text())
         if not isinstance(result, dict) or "experiment" not in result:
             raise ValueError
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         raise RunError(f"{run_dir} is not a run folder (no valid result.json)") from None
     try:
         _experiment_and_settings(result)
@@ -166,6 +185,10 @@ def _experiment_and_settings(result: dict) -> tuple[Experiment, Settings]:
             f"null or one of {', '.join(VERDICTS)}", result.get("verdict"))
     require(is_real(result.get("duration_s")) and result["duration_s"] >= 0, "duration_s",
             "a number of seconds >= 0", result.get("duration_s"))
+    for key in ("checks", "preconditions", "demonstrations", "figures"):
+        value = result.get(key, [])
+        require(isinstance(value, list) and all(isinstance(v, dict) for v in value), key,
+                "a list of objects", value)
     try:
         return exp, exp.settings.from_dict(result["settings"])
     except ConfigError as e:
@@ -173,10 +196,17 @@ def _experiment_and_settings(result: dict) -> tuple[Experiment, Settings]:
 
 
 def _check_files(run_dir: Path) -> None:
-    r"""The files a run rewrites must be files (or absent): refuse before anything runs."""
-    for name in ("result.json", "metrics.jsonl", "report.html"):
-        if (run_dir / name).exists() and not (run_dir / name).is_file():
-            raise RunError(f"{run_dir / name} is not a file; move it away and try again")
+    r"""What a run rewrites must have its kind (a file, a folder) or be absent: refuse before
+    anything runs."""
+    kinds = {run_dir / n: "file" for n in ("result.json", "metrics.jsonl", "report.html")}
+    kinds[run_dir / "trials"] = "folder"
+    if (run_dir / "trials").is_dir():
+        for trial in (run_dir / "trials").iterdir():
+            kinds |= {trial: "folder", trial / "checkpoints": "folder",
+                      trial / "trial.json": "file"}
+    for path, kind in kinds.items():
+        if path.exists() and not (path.is_file() if kind == "file" else path.is_dir()):
+            raise RunError(f"{path} is not a {kind}; move it away and try again")
 
 
 def start_run(exp: Experiment, settings: Settings, *, seed: int, quick: bool,
@@ -184,11 +214,14 @@ def start_run(exp: Experiment, settings: Settings, *, seed: int, quick: bool,
     r"""Run ``exp`` into a new folder (``out`` or the default) and return its result."""
     threads, seconds = default_threads(), checkpoint_seconds()
     run_dir = out if out is not None else default_run_dir(exp.name, seed)
-    make_folder(run_dir)
+    created = make_folder(run_dir)
     with run_lock(run_dir):
-        if any(run_dir.iterdir()):
-            raise RunError(f"output folder {run_dir} is not empty; choose another --out "
+        if (run_dir / "result.json").exists():
+            raise RunError(f"output folder {run_dir} holds a run; choose another --out "
                            f"or continue it with: mllab resume {run_dir}")
+        if any(run_dir.iterdir()):
+            raise RunError(f"output folder {run_dir} is not empty (and holds no run); choose "
+                           f"a new or empty folder")
         header = {
             "experiment": exp.name, "lecture": exp.lecture, "claim": exp.claim,
             "verdict": None, "criterion": None, "verdict_code": exp.verdict_code(),
@@ -197,7 +230,24 @@ def start_run(exp: Experiment, settings: Settings, *, seed: int, quick: bool,
             "versions": versions(), "duration_s": 0.0, "status": "running",
         }
         write_json(run_dir / "result.json", header)
-        return _execute(exp, settings, run_dir, header, seconds)
+        try:
+            return _execute(exp, settings, run_dir, header, seconds)
+        except (ConfigError, CheckpointError):  # refused (a setting the run found invalid)
+            _unmake(run_dir, created)
+            raise
+
+
+def _unmake(run_dir: Path, created: Path | None) -> None:
+    r"""Undo a refused new run: empty ``run_dir``, then remove the folders
+    :func:`make_folder` created for it, where nothing else has been put meanwhile."""
+    for path in run_dir.iterdir():
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    if created is not None:
+        for folder in (run_dir, *run_dir.parents):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+            if folder == created:
+                break
 
 
 def resume_run(run_dir: Path) -> dict:
@@ -233,7 +283,7 @@ def _execute(exp: Experiment, settings: Settings, run_dir: Path, header: dict,
     except TrainingInterrupted:
         result.update(status="interrupted", figures=ctx.figures)
         raise
-    except CheckpointError:
+    except (CheckpointError, ConfigError):  # refusals: the run stays as it was
         keep = False
         raise
     except OSError as e:  # a full disk, say: the newest checkpoint is intact
@@ -285,16 +335,31 @@ def run_course(*, quick: bool, only: str | None = None, out: Path | None = None,
     if out is None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         out = Path("runs") / f"course-{stamp}"
-    make_collection(out)
+    make_collection(out, ("index.html",), {out / e.name: (e.name, 0, quick) for e in experiments})
     with run_lock(out):
         return out, _run_all(experiments, quick, out, on_start, render_index)
 
 
-def make_collection(out: Path) -> None:
-    r"""Create the folder of many runs (a course, a verify), refusing a single run's folder."""
+def make_collection(out: Path, pages: tuple[str, ...], slots: dict[Path, tuple]) -> None:
+    r"""Create the folder of many runs (a course, a verify): refuse a single run's folder, a
+    page it writes (``index.html``, ...) that is not a file, and a run already in a slot that
+    is not the one asked for (``slots``: run folder -> (experiment, seed, quick))."""
     if (out / "result.json").is_file():
         raise RunError(f"--out {out} is the folder of one run, not of many; choose another")
     make_folder(out)
+    for page in pages:
+        if (out / page).exists() and not (out / page).is_file():
+            raise RunError(f"{out / page} is not a file; move it away and try again")
+    for run_dir, (name, seed, quick) in slots.items():
+        if run_dir.exists() and not run_dir.is_dir():
+            raise RunError(f"{run_dir} is not a folder; move it away and try again")
+        if (run_dir / "result.json").exists():
+            header = read_result(run_dir)
+            found = (header["experiment"], header["seed"], header["quick"])
+            if found != (name, seed, quick):
+                raise RunError(f"{run_dir} holds a run of {found[0]} (seed {found[1]}, "
+                               f"quick {found[2]}), not of {name} (seed {seed}, quick {quick});"
+                               f" move it away or choose another --out")
 
 
 def _run_all(experiments: list[Experiment], quick: bool, out: Path, on_start,

@@ -52,7 +52,8 @@ def verify(exp: Experiment, *, seeds: int, out: Path | None = None, quick: bool 
     from mllab.report.verify import render_verify
 
     out = out if out is not None else VERIFY_ROOT / exp.name
-    make_collection(out)
+    make_collection(out, ("verify.json", "verify.html"),
+                    {out / f"seed-{k}": (exp.name, k, quick) for k in range(seeds)})
     with run_lock(out):
         summary = summarize(exp.name, list(range(seeds)), _run_seeds(exp, seeds, out, quick,
                                                                       on_start))

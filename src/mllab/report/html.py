@@ -204,9 +204,14 @@ def _data_uri(run_dir: Path, name: str) -> tuple[str | None, str]:
     r"""Read figure ``name`` inside ``run_dir`` as a base64 data URI, or say why not."""
     if not name:
         return None, "no file name"
-    path = (run_dir / name).resolve()
+    try:
+        path = (run_dir / name).resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return None, "cannot be resolved"
     if not path.is_relative_to(run_dir.resolve()):
         return None, "outside the run folder"
+    if path.exists() and not path.is_file():  # a folder, or a FIFO that would block
+        return None, "not a file"
     try:
         data = path.read_bytes()
     except FileNotFoundError:

@@ -1,9 +1,11 @@
 r"""Graceful stop on SIGINT/SIGTERM: the first signal asks the running loop to checkpoint and
 stop at the next step boundary; a second one interrupts at once.
 
-A request belongs to the one loop that stops for it: once :func:`mllab.train.run_loop` has
-saved its checkpoint and raised ``TrainingInterrupted``, the request is cleared, so a later
-``fit()`` in the same process (a notebook, say) trains normally.
+Outside :func:`graceful_stop` (a notebook, say) a request belongs to the one loop that stops
+for it: once :func:`mllab.train.run_loop` has saved its checkpoint and raised
+``TrainingInterrupted``, the request is cleared, so a later ``fit()`` trains normally. Inside
+it (a CLI run) the request stands until the run ends, so a second Ctrl-C while the run winds
+up still stops at once.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _requested = False
+_handlers = False
 
 
 class StopNow(KeyboardInterrupt):
@@ -35,9 +38,11 @@ def request_stop() -> None:
 
 
 def stop_answered() -> None:
-    r"""Clear the request: called by the loop that stopped for it."""
+    r"""Called by the loop that stopped for the request: clears it outside
+    :func:`graceful_stop`."""
     global _requested
-    _requested = False
+    if not _handlers:
+        _requested = False
 
 
 def _on_signal(signum, frame) -> None:  # noqa: ARG001
@@ -47,11 +52,12 @@ def _on_signal(signum, frame) -> None:  # noqa: ARG001
 @contextmanager
 def graceful_stop() -> Iterator[None]:
     r"""Install the SIGINT/SIGTERM handlers for the duration of a run."""
-    stop_answered()
+    global _requested, _handlers
+    _requested, _handlers = False, True
     old = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
         for s, handler in old.items():
             signal.signal(s, handler)
-        stop_answered()
+        _requested, _handlers = False, False

@@ -42,6 +42,10 @@ class LossSurfaceSettings(Settings):
                 and self.starts[0] <= self.starts[1], "starts", "a range (low, high)",
                 self.starts)
         require(self.repeats >= 1, "repeats", ">= 1", self.repeats)
+        from sklearn.datasets import load_breast_cancer
+
+        names = [str(f) for f in load_breast_cancer().feature_names]
+        require(self.feature in names, "feature", f"one of {', '.join(names)}", self.feature)
 
     @classmethod
     def quick(cls) -> LossSurfaceSettings:
@@ -126,11 +130,6 @@ def ce_vs_mse(s: LossSurfaceSettings, ctx: RunContext) -> Result:
 
 def _one_feature(ctx: RunContext, feature: str, r: int) -> tuple[Tensor, Tensor]:
     split = load_dataset("breast_cancer", seed=ctx.seed_for(f"split/r{r}"))
-    if feature not in split.feature_names:
-        from mllab.experiments.base import SettingsError
-
-        raise SettingsError(f"setting feature must be one of {', '.join(split.feature_names)}; "
-                            f"got {feature!r}")
     j = split.feature_names.index(feature)
     return split.x_train[:, j:j + 1].double(), split.y_train.double()  # (N, 1), (N,)
 
