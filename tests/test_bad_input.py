@@ -470,3 +470,10 @@ def test_a_full_disk_is_one_line_and_the_run_resumes(tmp_path, template, monkeyp
     expected = json.loads((template / "result.json").read_text())
     assert resumed["status"] == "complete"
     assert resumed["metrics"] == expected["metrics"]
+
+
+def test_settings_too_large_for_memory_are_one_line(mllab, tmp_path):
+    done = mllab("run", *TEMPLATE_ARGS, "--set", "n_points=10000000000000", "--out", "o",
+                 cwd=tmp_path)
+    _one_line_error(done, ["out of memory; choose smaller settings (o is kept, marked failed)"])
+    assert json.loads((tmp_path / "o" / "result.json").read_text())["status"] == "failed"

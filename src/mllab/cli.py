@@ -298,8 +298,8 @@ def _main(argv: list[str] | None) -> int:
     except (MemoryError, RuntimeError) as e:
         if isinstance(e, RuntimeError) and "can't allocate memory" not in str(e):
             raise
-        print(f"mllab: error: out of memory; choose smaller settings (the run is marked "
-              f"failed). {_resumable().capitalize()} after freeing memory", file=sys.stderr)
+        kept = f" ({_run_dir[0]} is kept, marked failed)" if _run_dir else ""
+        print(f"mllab: error: out of memory; choose smaller settings{kept}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         raise
