@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from mllab.cli import main
-from mllab.experiments.runner import run_lock
+from mllab.experiments.run_folder import run_lock
 
 TEMPLATE_ARGS = ["regression-sigmoids", "--quick", "--set", "epochs=5", "--set", "repeats=1"]
 LAST_TRIAL = "relu-100-r0"

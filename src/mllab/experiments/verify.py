@@ -16,7 +16,8 @@ from pathlib import Path
 
 from mllab.experiments.base import Experiment
 from mllab.experiments.context import write_json
-from mllab.experiments.runner import make_collection, resume_run, run_lock, start_run
+from mllab.experiments.run_folder import run_lock
+from mllab.experiments.runner import make_collection, resume_run, start_run
 
 STABLE_SHARE = 0.8
 """A verdict is stable when at least this share of the seeds agree (4 of 5)."""
