@@ -127,3 +127,26 @@ def test_classifier_starts_near_log_C_and_overfits_a_batch() -> None:
         optimizer.step()
     assert abs(loss_init - math.log(V)) < 0.3
     assert cross_entropy(model(x), target).item() < 0.05
+
+
+def test_per_layer_widths_build_the_course_s_sample_network() -> None:
+    """in→16→8→1, the sample network of the first homework: the layers' shapes, the
+    parameter count (C·16 + 16 + 16·8 + 8 + 8 + 1) and the same output as nn.Sequential."""
+    C = 93
+    model = MLP(MLPConfig(C, depth=2, width=(16, 8)))
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(C, 16), (16, 8), (8, 1)]
+    assert sum(p.numel() for p in model.parameters()) == C * 16 + 16 + 16 * 8 + 8 + 8 + 1
+    reference = nn.Sequential(nn.Linear(C, 16), nn.ReLU(), nn.Linear(16, 8), nn.ReLU(),
+                              nn.Linear(8, 1))
+    reference.load_state_dict({k.removeprefix("layers."): v
+                               for k, v in model.state_dict().items()})
+    x = torch.randn(4, C)
+    torch.testing.assert_close(model(x), reference(x).squeeze(-1), rtol=0, atol=0)
+    assert MLPConfig(C, depth=3, width=5).widths == (5, 5, 5)
+
+
+@pytest.mark.parametrize("width", [(16,), (16, 8, 4), (16, 0)])
+def test_per_layer_widths_need_one_positive_width_per_layer(width) -> None:
+    with pytest.raises(ValueError, match="width"):
+        MLPConfig(3, depth=2, width=width)

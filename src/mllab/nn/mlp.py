@@ -8,8 +8,10 @@ inputs of the next,
     a^{(l)} = \mathrm{dropout}\big(\phi(b^{(l)} + W^{(l)} a^{(l-1)})\big),\ l = 1, \dots, L,
     \qquad y = b^{(L+1)} + W^{(L+1)} a^{(L)}
 
-with :math:`L` = ``depth`` hidden layers of ``width`` units, activation :math:`\phi` (ReLU,
-sigmoid or tanh) and dropout with drop probability :math:`p` in training mode only. With
+with :math:`L` = ``depth`` hidden layers of ``width`` units (one width for all, or one per
+layer: the course's sample network for its first homework is in→16→8→1), activation
+:math:`\phi` (ReLU, sigmoid or tanh) and dropout with drop probability :math:`p` in training
+mode only. With
 ``depth=0`` it is the linear model; with ``depth=1`` the sum of sigmoids / ReLUs.
 
 Differences from the course: dropout is the PyTorch "inverted" kind, which scales the kept units
@@ -49,8 +51,9 @@ class MLPConfig:
     depth: int = 1
     r"""Number of hidden layers :math:`L`; an integer >= 0 (0 is the linear model)."""
 
-    width: int = 32
-    r"""Units per hidden layer; an integer >= 1."""
+    width: int | tuple[int, ...] = 32
+    r"""Units per hidden layer: an integer >= 1 for all of them, or one integer >= 1 per
+    hidden layer (``depth`` entries), e.g. ``depth=2, width=(16, 8)``."""
 
     activation: str = "relu"
     r"""Hidden-layer activation :math:`\phi`: ``"relu"``, ``"sigmoid"`` or ``"tanh"``."""
@@ -58,11 +61,23 @@ class MLPConfig:
     dropout: float = 0.0
     r"""Drop probability :math:`p` after each hidden activation, in ``[0, 1)``; 0 disables it."""
 
+    @property
+    def widths(self) -> tuple[int, ...]:
+        r"""The width of each hidden layer, in order (``depth`` entries)."""
+        return self.width if isinstance(self.width, tuple) else (self.width,) * self.depth
+
     def __post_init__(self) -> None:
         require_int("in_features", self.in_features, 1)
         require_int("out_features", self.out_features, 1)
         require_int("depth", self.depth, 0)
-        require_int("width", self.width, 1)
+        if isinstance(self.width, tuple):
+            require(len(self.width) == self.depth, "width",
+                    f"an integer or {self.depth} integers (one per hidden layer, depth="
+                    f"{self.depth})", self.width)
+            for w in self.width:
+                require_int("width", w, 1)
+        else:
+            require_int("width", self.width, 1)
         require(self.activation in ACTIVATIONS, "activation",
                 f"one of {sorted(ACTIVATIONS)}", self.activation)
         require(is_real(self.dropout) and 0.0 <= self.dropout < 1.0, "dropout",
@@ -84,12 +99,12 @@ class MLP(nn.Module):
         self.config = config
         layers: list[nn.Module] = []
         n_in = config.in_features
-        for _ in range(config.depth):
-            layers.append(nn.Linear(n_in, config.width))  # b^(l) + W^(l) a^(l-1)
+        for width in config.widths:
+            layers.append(nn.Linear(n_in, width))  # b^(l) + W^(l) a^(l-1)
             layers.append(ACTIVATIONS[config.activation]())  # φ
             if config.dropout > 0:
                 layers.append(nn.Dropout(config.dropout))
-            n_in = config.width
+            n_in = width
         layers.append(nn.Linear(n_in, config.out_features))  # y = b + W a^(L)
         self.layers = nn.Sequential(*layers)
 

@@ -7,10 +7,16 @@ learning-rate scheduler plug in.
 
 The loss that the optimizer minimises is
 
-.. math:: L'(\theta) = L(\theta) + \lambda_1 \sum_i |w_i| + \lambda_2 \sum_i w_i^2
+.. math:: L'(\theta) = L(\theta) + \lambda_1 \sum_i |w_i| + \frac{\lambda_2}{2} \sum_i w_i^2
 
 where the penalties reach weights only (parameters with two or more dimensions), never biases.
 The logged ``train_loss`` is :math:`L`, the data loss alone, averaged over the epoch.
+
+**One L2 convention.** The :math:`\frac{1}{2}` makes ``l2=λ`` add :math:`\lambda w` to each
+weight's gradient, exactly what an optimizer's ``weight_decay=λ`` adds (``torch.optim`` and
+:mod:`mllab.optim`, for every parameter, biases included) and what the classifiers' ``l2=λ``
+minimises (:math:`\frac{\lambda}{2}\lVert w\rVert^2`, :mod:`mllab.classify`). So ``l2=λ`` equals
+``weight_decay=λ`` on a parameter group of the weights alone.
 
 The Trainer is the supervised specialisation of :func:`mllab.train.loop.run_loop`: one loop
 step is one update, its state (:class:`SupervisedState`) holds the model, the optimizer, the
@@ -64,7 +70,8 @@ class TrainConfig:
             :meth:`Trainer.fit` is given a ``DataLoader``, the loader's batch size (a value set
             here must then equal the loader's).
         l1: L1 penalty :math:`\lambda_1` on weights (>= 0).
-        l2: L2 penalty :math:`\lambda_2` on weights (>= 0).
+        l2: L2 penalty :math:`\frac{\lambda_2}{2}\sum w^2` on weights (>= 0): adds
+            :math:`\lambda_2 w` to the gradient, as ``weight_decay=λ₂`` does.
         clip_grad_norm: clip the gradient's total 2-norm to this value (> 0); ``None``
             disables.
         patience: early stopping: stop after this many epochs without a lower validation loss
@@ -113,14 +120,24 @@ class FitResult:
 
 
 def weight_penalty(model: nn.Module, l1: float, l2: float) -> Tensor | float:
-    r""":math:`\lambda_1 \sum |w| + \lambda_2 \sum w^2` over parameters with ndim >= 2."""
+    r""":math:`\lambda_1 \sum |w| + \frac{\lambda_2}{2} \sum w^2` over parameters with
+    ndim >= 2 (the weights; biases are never penalised)."""
     weights = [p for p in model.parameters() if p.ndim >= 2]
     penalty: Tensor | float = 0.0
     if l1:
         penalty = penalty + l1 * sum(w.abs().sum() for w in weights)
     if l2:
-        penalty = penalty + l2 * sum(w.square().sum() for w in weights)
+        penalty = penalty + l2 / 2 * sum(w.square().sum() for w in weights)
     return penalty
+
+
+def _check_dtype(x: Tensor, params: list[Tensor], split: str) -> None:
+    r"""Refuse float inputs of another precision than the model's, in one line, before torch
+    fails inside the first layer."""
+    if params and x.is_floating_point() and x.dtype != params[0].dtype:
+        raise ValueError(f"the {split} inputs are {x.dtype} but the model's parameters are "
+                         f"{params[0].dtype}: cast the inputs (x.to({params[0].dtype})) or the "
+                         f"model (model.to({x.dtype}))")
 
 
 @dataclass
@@ -252,15 +269,18 @@ class Trainer:
 
         Raises:
             TypeError: ``train`` or ``valid`` is none of the accepted kinds.
-            ValueError: a loader's batch size differs from ``config.batch_size``.
+            ValueError: a loader's batch size differs from ``config.batch_size``, or the
+                inputs are floats of another dtype than the model's parameters.
             NonFiniteLossError: the loss or a gradient became NaN/inf.
             TrainingInterrupted: a stop was requested; a checkpoint was saved first.
             CheckpointError: the newest checkpoint is corrupt, or was written for another
                 model, another optimizer setting (``lr``, ...), other data or other settings.
         """
         x, y, loader_batch = supervised_tensors(train, "train", training=True)
+        _check_dtype(x, self.params, "train")
         if valid is not None:
             valid = supervised_tensors(valid, "valid", training=False)[:2]
+            _check_dtype(valid[0], self.params, "valid")
         c = self.config
         require(loader_batch is None or c.batch_size in (None, loader_batch), "batch_size",
                 f"None or the DataLoader's batch size {loader_batch}", c.batch_size)
