@@ -42,3 +42,60 @@ def test_cross_validation_mse_leave_one_out_by_hand():
     assert cross_validation_mse(exact, 3 * exact[:, 0] + 1,
                                 kfold_indices(6, 3, torch.Generator().manual_seed(0))) \
         == pytest.approx(0.0, abs=1e-20)
+
+
+def test_cross_validate_equals_scikit_learn_on_the_same_folds():
+    """Least squares as the recipe: the same fold MSEs as sklearn's cross_val_score with the
+    folds handed over, and the mean as cross_validation_mse."""
+    import numpy as np
+    from sklearn.linear_model import LinearRegression
+    from sklearn.model_selection import cross_val_score
+
+    from mllab.analysis.least_squares import least_squares, linear_mse
+    from mllab.train import cross_validate
+
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(53, 3, generator=g, dtype=torch.float64)
+    y = x @ torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64) + torch.randn(53, generator=g,
+                                                                              dtype=torch.float64)
+    a = torch.cat([x, torch.ones(53, 1, dtype=x.dtype)], 1)
+
+    class LeastSquares:
+        def __init__(self, a, y):
+            self.theta, _ = least_squares(a, y)
+
+        def loss(self, a, y):
+            return linear_mse(self.theta, a, y)
+
+    cv = cross_validate(lambda a_, y_, fold: LeastSquares(a_, y_), a, y, k=4,
+                        generator=torch.Generator().manual_seed(0))
+    folds = kfold_indices(53, 4, torch.Generator().manual_seed(0))
+    splits = [(np.setdiff1d(np.arange(53), f.numpy()), f.numpy()) for f in folds]
+    reference = -cross_val_score(LinearRegression(), x.numpy(), y.numpy(), cv=splits,
+                                 scoring="neg_mean_squared_error")
+    np.testing.assert_allclose(cv.values, reference, rtol=1e-10)
+    assert cv.sizes == tuple(len(f) for f in folds)
+    assert cv.mean == pytest.approx(cross_validation_mse(a, y, folds), rel=1e-12)
+    assert cv.std == pytest.approx(float(np.std(reference, ddof=1)), rel=1e-10)
+
+
+def test_cross_validate_refits_the_preprocessing_inside_each_fold():
+    from mllab.train import EstimatorConfig, TabularEstimator, cross_validate
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(40, 4, generator=g) + 5.0
+    y = x[:, 0] + 0.1 * torch.randn(40, generator=g)
+    fitted, rows_seen = [], []
+
+    def recipe(x_train, y_train, fold):
+        est = TabularEstimator(EstimatorConfig(select=2, epochs=1))
+        est.fit(x_train, y_train)
+        fitted.append(est)
+        rows_seen.append(x_train)
+        return est
+
+    cross_validate(recipe, x, y, k=4, generator=torch.Generator().manual_seed(1))
+    assert len(fitted) == 4 and all(len(r) == 30 for r in rows_seen)
+    for est, rows in zip(fitted, rows_seen, strict=True):  # each fold's own statistics
+        torch.testing.assert_close(est.scaler.mu, rows[:, est.selector.indices].mean(0))
+    assert len({tuple(e.scaler.mu.tolist()) for e in fitted}) == 4

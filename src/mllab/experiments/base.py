@@ -192,22 +192,29 @@ class Experiment:
     settings: type[Settings]
     fn: Callable[..., Result]
     judge: Judge
+    job: bool = False
+    """A job on the user's own data (``mllab fit``, ``mllab diagnose``), not a lecture's claim:
+    it has no verdict; its ``metrics["summary"]`` is the sentence a run reports."""
 
     def verdict_code(self) -> str:
         return inspect.getsource(self.judge)
 
 
 REGISTRY: dict[str, Experiment] = {}
+JOBS: dict[str, Experiment] = {}
+"""The jobs (:attr:`Experiment.job`), apart from the course's experiments."""
 
 
-def experiment(*, name: str, lecture: str, claim: str, judge: Judge):
-    r"""Register ``run(s: SomeSettings, ctx: RunContext) -> Result`` as an experiment."""
+def experiment(*, name: str, lecture: str, claim: str, judge: Judge, job: bool = False):
+    r"""Register ``run(s: SomeSettings, ctx: RunContext) -> Result`` as an experiment (or, with
+    ``job=True``, as a job)."""
 
     def register(fn: Callable[..., Result]) -> Callable[..., Result]:
         hint = typing.get_type_hints(fn)[next(iter(inspect.signature(fn).parameters))]
-        if name in REGISTRY:
+        registry = JOBS if job else REGISTRY
+        if name in registry:
             raise ValueError(f"experiment {name!r} registered twice")
-        REGISTRY[name] = Experiment(name, lecture, claim, hint, fn, judge)
+        registry[name] = Experiment(name, lecture, claim, hint, fn, judge, job)
         return fn
 
     return register

@@ -215,7 +215,7 @@ class Trial:
             generator=self.ctx.generator(f"{self.name}/batches"), scheduler=scheduler,
             checkpoint_dir=self.dir / "checkpoints", fingerprint=fingerprint,
             on_log=self._log, extra_metrics=extra_metrics, progress=self.ctx.progress.on_terminal)
-        return self._train(lambda: trainer.fit(train, valid), {"model": model})
+        return self.train(lambda: trainer.fit(train, valid), {"model": model})
 
     def run(
         self,
@@ -231,12 +231,15 @@ class Trial:
         config = dataclasses.replace(config, checkpoint_seconds=self.ctx.checkpoint_seconds)
         modules = {f.name: v for f in dataclasses.fields(state)
                    if isinstance(v := getattr(state, f.name), nn.Module)}
-        return self._train(lambda: run_loop(
+        return self.train(lambda: run_loop(
             step, state, config, checkpoint_dir=self.dir / "checkpoints",
             fingerprint=fingerprint, boundary=boundary, on_log=self._log,
             progress=self.ctx.progress.on_terminal), modules)
 
-    def _train(self, train: Callable[[], T], modules: dict[str, nn.Module]) -> T:
+    def train(self, train: Callable[[], T], modules: dict[str, nn.Module]) -> T:
+        r"""Train ``modules`` with ``train()`` (or restore them, if this trial finished before):
+        for training that :meth:`fit` and :meth:`run` do not cover, such as several processes
+        that checkpoint into ``self.dir / "checkpoints"``. Returns what ``train()`` returns."""
         if self._trained:
             raise RuntimeError(f"trial {self.name!r} already trained: one fit or run per trial")
         self._trained = True

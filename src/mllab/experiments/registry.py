@@ -11,13 +11,15 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from mllab.experiments.base import REGISTRY, Experiment
+from mllab.experiments.base import JOBS, REGISTRY, Experiment
 
 LECTURE_PACKAGES = (
     "regression", "critical_points", "batch_momentum", "adaptive_lr", "training_strategy",
     "learning_theory", "classification", "cnn", "normalization",
 )
 """Packages of ``mllab.experiments``, one per lecture, in course order."""
+JOB_MODULES = ("fit", "diagnose")
+"""Modules of ``mllab.experiments`` that register a job (``mllab fit``, ``mllab diagnose``)."""
 
 
 class UnknownExperiment(ValueError):
@@ -34,6 +36,14 @@ def all_experiments() -> list[Experiment]:
                     for m in lecture.EXPERIMENTS]
     rank = {name: i for i, name in enumerate(modules)}
     return sorted(REGISTRY.values(), key=lambda e: rank.get(e.fn.__module__, len(rank)))
+
+
+def all_jobs() -> list[Experiment]:
+    r"""The jobs on a user's own data, which runs and resumes like experiments but are not
+    listed with them."""
+    for module in JOB_MODULES:
+        importlib.import_module(f"mllab.experiments.{module}")
+    return list(JOBS.values())
 
 
 def source_file(experiment: Experiment) -> str:

@@ -22,7 +22,7 @@ from mllab.config import ConfigError, is_int, is_real, require, shorten
 from mllab.experiments.base import VERDICTS, Experiment, Result, Settings
 from mllab.experiments.context import RunContext, write_json
 from mllab.experiments.progress import TrialProgress
-from mllab.experiments.registry import all_experiments, experiments_of
+from mllab.experiments.registry import all_experiments, all_jobs, experiments_of
 from mllab.experiments.run_folder import (
     RunError,
     check_kinds,
@@ -110,7 +110,8 @@ def read_result(run_dir: Path) -> dict:
 
 def _experiment_and_settings(result: dict) -> tuple[Experiment, Settings]:
     r"""The experiment a ``result.json`` names and its settings, each field checked."""
-    name, experiments = result["experiment"], {e.name: e for e in all_experiments()}
+    name = result["experiment"]
+    experiments = {e.name: e for e in all_experiments() + all_jobs()}
     require(isinstance(name, str) and name in experiments, "experiment",
             f"one of {', '.join(experiments)}", name)
     exp = experiments[name]
@@ -211,6 +212,9 @@ def _execute(exp: Experiment, settings: Settings, run_dir: Path, header: dict,
         raise
     else:
         evidence = exp.judge(outcome.metrics, settings)
+        verdict, criterion = evidence.verdict(), evidence.criterion()
+        if exp.job:  # the user's own data: a summary, and the checks it used, but no verdict
+            verdict, criterion = None, outcome.metrics["summary"]
         if evidence.checks:
             from mllab.report.checks import checks_figure
 
@@ -219,7 +223,7 @@ def _execute(exp: Experiment, settings: Settings, run_dir: Path, header: dict,
                             "interval (bar) against the claim's threshold (dashed) and margin "
                             "(grey band)")
             ctx.figures.insert(0, ctx.figures.pop())
-        result.update(verdict=evidence.verdict(), criterion=evidence.criterion(),
+        result.update(verdict=verdict, criterion=criterion,
                       **evidence.to_dict(), metrics=outcome.metrics, tables=outcome.tables,
                       figures=ctx.figures, status="complete")
         result.pop("error", None)

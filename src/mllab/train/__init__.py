@@ -10,7 +10,12 @@ from mllab.train.checkpoint import (
     save_checkpoint,
     tensor_fingerprint,
 )
-from mllab.train.cross_validation import cross_validation_mse, kfold_indices
+from mllab.train.cross_validation import (
+    CrossValidation,
+    cross_validate,
+    cross_validation_mse,
+    kfold_indices,
+)
 from mllab.train.descent import DescentState, descent_step
 from mllab.train.loop import (
     LoopConfig,
@@ -24,10 +29,19 @@ from mllab.train.loop import (
 )
 from mllab.train.seed import derive_seed, seed_everything, set_threads
 from mllab.train.stop import graceful_stop, request_stop, stop_requested
+from mllab.train.tabular_estimator import (
+    OPTIMIZERS,
+    TASKS,
+    EstimatorConfig,
+    TabularEstimator,
+    TrainingParts,
+)
 from mllab.train.trainer import FitResult, SupervisedState, TrainConfig, Trainer, weight_penalty
 
 __all__ = [
-    "Checkpoint", "CheckpointError", "DescentState", "FitResult", "LoopConfig", "LoopResult",
+    "OPTIMIZERS", "TASKS", "Checkpoint", "CheckpointError", "CrossValidation", "DescentState",
+    "EstimatorConfig", "TabularEstimator", "TrainingParts", "cross_validate", "FitResult",
+    "LoopConfig", "LoopResult",
     "LoopState", "NonFiniteLossError", "SupervisedState", "TrainConfig", "Trainer",
     "TrainingInterrupted", "cross_validation_mse", "derive_seed", "descent_step",
     "episode_seed", "graceful_stop", "kfold_indices", "latest_checkpoint", "list_checkpoints",
