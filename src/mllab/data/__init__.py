@@ -1,29 +1,42 @@
-r"""Data for the course: bundled scikit-learn datasets, standardization, synthetic series, batches.
+r"""Data for the course: bundled scikit-learn datasets, CSV tables, synthetic data, splits,
+standardization, feature selection, batches.
 
-scikit-learn is imported only inside :func:`load_dataset`, so importing this package is cheap.
+scikit-learn is imported only inside :func:`load_dataset` and :meth:`FeatureSelector.fit`, so
+importing this package is cheap.
 """
 
 from mllab.data.augment import shift_images, with_shifted_copies
 from mllab.data.batching import batch_indices, updates_per_epoch
+from mllab.data.covid_like import covid_like_rows, write_covid_like_csv
+from mllab.data.csv_table import CSVError, Table, load_csv
 from mllab.data.datasets import DATASETS, Split, load_dataset, raw_diabetes, split_indices
+from mllab.data.feature_selection import FeatureSelector
 from mllab.data.features import power_features
 from mllab.data.scaling import Standardizer
 from mllab.data.synthetic import channel_views, kinked_curve, sliding_windows, xor_clusters
+from mllab.data.train_valid_split import train_valid_split
 
 __all__ = [
+    "CSVError",
     "DATASETS",
+    "FeatureSelector",
     "Split",
     "Standardizer",
+    "Table",
     "batch_indices",
     "channel_views",
+    "covid_like_rows",
     "kinked_curve",
+    "load_csv",
     "load_dataset",
     "power_features",
     "raw_diabetes",
     "sliding_windows",
     "shift_images",
     "split_indices",
+    "train_valid_split",
     "updates_per_epoch",
     "with_shifted_copies",
+    "write_covid_like_csv",
     "xor_clusters",
 ]
