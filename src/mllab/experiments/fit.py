@@ -97,8 +97,6 @@ class FitSettings(Settings):
     """cpu, cuda or auto."""
 
     def validate(self) -> None:
-        require(bool(self.train), "train", "a CSV file", self.train)
-        require(bool(self.target), "target", "a column of the CSV", self.target)
         self.estimator_config()
         require(0 < self.valid_ratio < 1, "valid_ratio", "in (0, 1)", self.valid_ratio)
         require(self.cv is None or self.cv >= 2, "cv", "an integer >= 2 or none", self.cv)
@@ -217,8 +215,9 @@ def _final_metrics(s, est, data, train_rows, valid_rows) -> dict:
 
 def _scores_table(s: FitSettings, data: Table, train_rows: torch.Tensor) -> dict:
     r"""Every feature's F statistic on the training rows, best first."""
-    selector = FeatureSelector(len(data.feature_names), s.task).fit(data.x[train_rows],
-                                                                   data.y[train_rows])
+    y = data.y[train_rows]
+    labels = y if s.task == "regression" else torch.unique(y, return_inverse=True)[1]
+    selector = FeatureSelector(len(data.feature_names), s.task).fit(data.x[train_rows], labels)
     order = torch.argsort(torch.nan_to_num(selector.scores, nan=-1.0), descending=True)
     chosen = set(order[:s.select].tolist()) if s.select else set(range(len(order)))
     return table("Feature scores: F statistic on the training rows (f_regression / f_classif)",
@@ -251,7 +250,8 @@ def _write_submission(s, ctx, est, data: Table, test: Table) -> Path:
 
 def _summary(s: FitSettings, ctx: RunContext, m: dict) -> str:
     loss = _loss_name(s)
-    text = (f"{s.task} of {s.target} from {m['features']} features, {m['rows']} rows of "
+    used = f"{s.select} of {m['features']}" if s.select else f"{m['features']}"
+    text = (f"{s.task} of {s.target} from {used} features, {m['rows']} rows of "
             f"{Path(s.train).name}: validation {loss} {m['final']['valid_loss']:.4g} "
             f"(training {m['final']['train_loss']:.4g}, {m['epochs']} epochs)")
     if "valid_accuracy" in m["final"]:

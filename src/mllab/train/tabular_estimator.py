@@ -162,7 +162,8 @@ class TabularEstimator:
         if c.select is not None:
             require(c.select <= x.shape[1], "select", f"an integer in [1, {x.shape[1]}] (the "
                     f"number of features)", c.select)
-            self.selector = FeatureSelector(c.select, c.task).fit(x, y)
+            labels = y if self.classes is None else torch.searchsorted(self.classes, y)
+            self.selector = FeatureSelector(c.select, c.task).fit(x, labels)
         self.scaler = Standardizer().fit(self._selected(x))
         out = 1 if self.classes is None else len(self.classes)
         with torch.random.fork_rng(devices=[]):
