@@ -146,6 +146,8 @@ class Case:
 
 R = "regression-sigmoids"
 D = "regression-depth"
+CSV = "id,a,b,y\n0,1,2,3\n1,4,6,9\n2,5,7,11\n3,2,2,5\n4,8,1,10\n5,0,3,2\n"
+"""A tiny table for ``mllab fit``: line 4 is ``2,5,7,11``."""
 LONG = "x" * 300
 CASES = {
     # the command line
@@ -325,6 +327,54 @@ CASES = {
         ["verify", "regression-linear", "--quick", "--seeds", "1", "--out", "v"],
         ["holds a run of regression-sigmoids", "not of regression-linear"], run="finished",
         at="v/seed-0"),
+    # mllab fit, diagnose and data: the user's own table
+    "fit an unknown target": Case(["fit", "t.csv", "--target", "nope"],
+                                  ["'nope'", "t.csv"], files={"t.csv": CSV}),
+    "fit drops an unknown column": Case(["fit", "t.csv", "--target", "y", "--drop", "z*"],
+                                        ["'z*'"], files={"t.csv": CSV}),
+    "fit a non-numeric value": Case(["fit", "bad.csv", "--target", "y"],
+                                    ["line 4", "'b'", "'abc'"],
+                                    files={"bad.csv": CSV.replace("\n2,5,7,", "\n2,5,abc,")}),
+    "fit a ragged row": Case(["fit", "bad.csv", "--target", "y"], ["line 3"],
+                             files={"bad.csv": CSV.replace("\n1,4,", "\n1,4,9,")}),
+    "fit a missing file": Case(["fit", "nothing.csv", "--target", "y"], ["nothing.csv"]),
+    "fit a folder": Case(["fit", "stuff", "--target", "y"], ["stuff"], files={"stuff": None}),
+    "fit an empty file": Case(["fit", "e.csv", "--target", "y"], ["e.csv"],
+                              files={"e.csv": ""}),
+    "fit a test CSV missing a column": Case(
+        ["fit", "t.csv", "--target", "y", "--predict", "test.csv", "--epochs", "1"],
+        ["test.csv", "'b'"], files={"t.csv": CSV, "test.csv": "id,a\n0,1\n"}),
+    "fit a text learning rate": Case(["fit", "t.csv", "--target", "y", "--lr", "fast"],
+                                     ["lr expects float", "'fast'"], files={"t.csv": CSV}),
+    "fit an unknown task": Case(["fit", "t.csv", "--target", "y", "--task", "ranking"],
+                                ["task must be one of regression, classification"],
+                                files={"t.csv": CSV}),
+    "fit a bad model": Case(["fit", "t.csv", "--target", "y", "--model", "16,x"],
+                            ["hidden expects int", "'x'"], files={"t.csv": CSV}),
+    "fit an unknown optimizer": Case(["fit", "t.csv", "--target", "y", "--optim", "lbfgs"],
+                                     ["optimizer must be one of adam"], files={"t.csv": CSV}),
+    "fit selects too many": Case(["fit", "t.csv", "--target", "y", "--select", "9",
+                                  "--out", "r"], ["select must be an integer in [1, 2]"],
+                                 files={"t.csv": CSV}),
+    "fit one fold": Case(["fit", "t.csv", "--target", "y", "--cv", "1"], ["cv must be"],
+                         files={"t.csv": CSV}),
+    "fit zero processes": Case(["fit", "t.csv", "--target", "y", "--nproc", "0"],
+                               ["nproc must be"], files={"t.csv": CSV}),
+    "fit an unknown device": Case(["fit", "t.csv", "--target", "y", "--device", "tpu"],
+                                  ["device must be cpu, cuda or auto"], files={"t.csv": CSV}),
+    "fit without a target": Case(["fit", "t.csv"], ["--target"], files={"t.csv": CSV}),
+    "fit over an existing submission": Case(
+        ["fit", "t.csv", "--target", "y", "--predict", "t.csv", "--submission", "mine.csv"],
+        ["mine.csv exists"], files={"t.csv": CSV, "mine.csv": "precious"}),
+    "diagnose a run of an experiment": Case(["diagnose", "RUN"],
+                                            ["is a run of regression-sigmoids"], run="finished"),
+    "diagnose a missing folder": Case(["diagnose", "no/such/run"], ["does not exist"]),
+    "data over an existing file": Case(["data", "make-covid-like", "mine.csv"],
+                                       ["mine.csv exists"], files={"mine.csv": "precious"}),
+    "data for 9 days": Case(["data", "make-covid-like", "c.csv", "--days", "9"], ["days"]),
+    "data text rows": Case(["data", "make-covid-like", "c.csv", "--rows", "many"],
+                           ["rows expects int", "'many'"]),
+    "data of an unknown kind": Case(["data", "make-mnist", "c.csv"], ["invalid choice"]),
     "course slot a file": Case(["course", "--quick", "--only", "cnn", "--out", "c"],
                                ["cnn-vs-fc is not a folder"],
                                files={"c": None, "c/cnn-vs-fc": "x"}),
