@@ -16,6 +16,7 @@ from safetensors.torch import load_file
 from torch import nn
 
 from mllab.train import (
+    CheckpointError,
     LoopConfig,
     LoopState,
     TrainingInterrupted,
@@ -168,3 +169,28 @@ def test_config_is_validated():
         LoopConfig(steps=-1)
     with pytest.raises(ValueError, match="patience must be an integer >= 1 or None, got 0"):
         LoopConfig(steps=1, patience=0)
+
+
+def _draws(run: Path) -> list:
+    return json.loads((run / "draws.json").read_text())
+
+
+def test_two_ranks_stop_at_one_step_and_resume_each_rank_s_random_draws(tmp_path):
+    import distributed_runs
+
+    from mllab.train import launch
+
+    launch(distributed_runs.draw_loop, 2, str(tmp_path / "reference"), 8, timeout=120)
+    reference = _draws(tmp_path / "reference")
+    assert len(reference) == 8 and all(a != b for a, b in reference)  # the ranks draw apart
+    run = tmp_path / "stopped"
+    with pytest.raises(TrainingInterrupted, match="at step 3"):  # rank 1 asked, rank 0 too
+        launch(distributed_runs.draw_loop, 2, str(run), 8, 3, timeout=120)
+    checkpoint = latest_checkpoint(run / "checkpoints")
+    assert checkpoint.path.name == "step-3" and len(checkpoint.state["rng_ranks"]) == 2
+    with pytest.raises(CheckpointError, match="world_size=2, but this run has world_size=1"):
+        run_loop(lambda s: pytest.fail("stepped"), distributed_runs.Draws(),
+                 LoopConfig(steps=8), checkpoint_dir=run / "checkpoints")  # one process
+    launch(distributed_runs.draw_loop, 2, str(run), 8, timeout=120)
+    assert _draws(run) == reference  # rank 1 went on from its own RNG state, not rank 0's
+

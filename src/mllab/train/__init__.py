@@ -1,5 +1,5 @@
 r"""Training: the general step loop, the supervised Trainer on top of it, checkpoints with
-exact resume, seeding and graceful stop."""
+exact resume, seeding, graceful stop and several processes (DDP)."""
 
 from mllab.train.checkpoint import (
     Checkpoint,
@@ -17,6 +17,15 @@ from mllab.train.cross_validation import (
     kfold_indices,
 )
 from mllab.train.descent import DescentState, descent_step
+from mllab.train.distributed import (
+    DistributedError,
+    init_from_env,
+    is_main,
+    launch,
+    rank,
+    resolve_device,
+    world_size,
+)
 from mllab.train.loop import (
     LoopConfig,
     LoopResult,
@@ -41,10 +50,11 @@ from mllab.train.trainer import FitResult, SupervisedState, TrainConfig, Trainer
 __all__ = [
     "OPTIMIZERS", "TASKS", "Checkpoint", "CheckpointError", "CrossValidation", "DescentState",
     "EstimatorConfig", "TabularEstimator", "TrainingParts", "cross_validate", "FitResult",
-    "LoopConfig", "LoopResult",
-    "LoopState", "NonFiniteLossError", "SupervisedState", "TrainConfig", "Trainer",
-    "TrainingInterrupted", "cross_validation_mse", "derive_seed", "descent_step",
-    "episode_seed", "graceful_stop", "kfold_indices", "latest_checkpoint", "list_checkpoints",
-    "load_checkpoint", "request_stop", "run_loop", "save_checkpoint", "seed_everything",
-    "set_threads", "stop_requested", "tensor_fingerprint", "transient", "weight_penalty",
+    "LoopConfig", "LoopResult", "LoopState", "NonFiniteLossError", "SupervisedState",
+    "TrainConfig", "Trainer", "TrainingInterrupted", "cross_validation_mse", "derive_seed",
+    "descent_step", "episode_seed", "graceful_stop", "kfold_indices", "latest_checkpoint",
+    "list_checkpoints", "load_checkpoint", "request_stop", "run_loop", "save_checkpoint",
+    "seed_everything", "set_threads", "stop_requested", "tensor_fingerprint", "transient",
+    "weight_penalty", "DistributedError", "init_from_env", "is_main", "launch", "rank",
+    "resolve_device", "world_size",
 ]

@@ -28,6 +28,24 @@ optimizer's class and param groups' hyperparameters, every scheduler's class and
 state), taken before the first step; a checkpoint with another fingerprint is refused, naming
 the difference (``lr=0.1`` then, ``lr=0.01`` now; a parameter's shape), rather than loaded
 over the new settings.
+
+**Several processes** (a ``torch.distributed`` process group of :math:`W > 1` ranks, see
+:mod:`mllab.train.distributed`): every rank runs the same loop on the same state (DDP keeps
+the modules and optimizers equal) and
+
+- restores from the newest checkpoint in the same folder, then all ranks check that they
+  loaded the same step (one all-reduce, which is also the barrier before rank 0 may write);
+- at every step where a checkpoint may be taken (``boundary``), agrees with the others on two
+  flags with one small all-reduce (MAX): "a stop was requested" (SIGINT/SIGTERM on any rank)
+  and "a periodic checkpoint is due" (by any rank's clock), so all ranks checkpoint and stop
+  at the same step;
+- takes a checkpoint together: each rank's global RNG states (python, numpy, torch; dropout
+  draws differ per rank) are gathered to rank 0, which alone writes the checkpoint (with
+  ``rng_ranks``, one entry per rank) and prunes old ones; on resume rank :math:`r` restores
+  entry :math:`r`. The rest of the state is rank 0's, the same on every rank.
+
+The world size is part of the fingerprint: a checkpoint of 2 ranks is refused by 1.
+With one process nothing of this runs: no collective, no extra work per step.
 """
 
 from __future__ import annotations
@@ -39,16 +57,19 @@ from pathlib import Path
 from typing import TypeVar
 
 import torch
+import torch.distributed as dist
 from torch import Tensor, nn
 from tqdm import tqdm
 
 from mllab.config import is_int, require
 from mllab.train.checkpoint import (
+    CheckpointError,
     check_fingerprint,
     latest_checkpoint,
     prune_checkpoints,
     save_checkpoint,
 )
+from mllab.train.distributed import collective_device, rank, world_size
 from mllab.train.guard import NonFiniteLossError, finite_gradients_hook
 from mllab.train.seed import derive_seed, rng_states, set_rng_states
 from mllab.train.state import (
@@ -119,7 +140,9 @@ class _Loop:
     def __init__(self, state: LoopState, config: LoopConfig, checkpoint_dir: Path | None,
                  fingerprint: dict) -> None:
         self.state, self.config, self.checkpoint_dir = state, config, checkpoint_dir
-        self.fingerprint = {**fingerprint, "structure": structure(state)}
+        self.world, self.rank = world_size(), rank()
+        self.fingerprint = {**fingerprint, "structure": structure(state),
+                            "world_size": self.world}
         self.history: list[dict] = []
         self.best: dict | None = None
         self.best_modules: dict[str, dict[str, Tensor]] | None = None
@@ -132,8 +155,16 @@ class _Loop:
                 if isinstance(v := getattr(self.state, n), nn.Module)}
 
     def save(self) -> None:
+        r"""Take a checkpoint (every rank calls it; rank 0 writes it)."""
         if self.checkpoint_dir is None or self.saved_at == self.state.step:
             return
+        rng, ranks = rng_states(), None
+        if self.world > 1:
+            ranks = [None] * self.world if self.rank == 0 else None
+            dist.gather_object(rng, ranks, dst=0)
+            if self.rank != 0:
+                self.saved_at = self.state.step
+                return
         tensors: dict[str, dict[str, Tensor]] = {}
         fields = {n: encode_field(n, getattr(self.state, n), tensors)
                   for n in saved_fields(self.state)}
@@ -143,7 +174,8 @@ class _Loop:
                 "stopped_early": self.stopped_early,
                 "best_modules": sorted(self.best_modules or {})}
         save_checkpoint(self.checkpoint_dir, self.state.step, tensors=tensors,
-                        state={"fingerprint": self.fingerprint, "rng": rng_states(),
+                        state={"fingerprint": self.fingerprint, "rng": rng,
+                               **({"rng_ranks": ranks} if ranks else {}),
                                "fields": fields, "loop": loop},
                         keep=self.config.keep_checkpoints)
         self.saved_at = self.state.step
@@ -157,7 +189,7 @@ class _Loop:
         saved = checkpoint.state
         for n in saved_fields(self.state):
             decode_field(self.state, n, saved["fields"][n], checkpoint.tensors)
-        set_rng_states(saved["rng"])
+        set_rng_states(saved["rng_ranks"][self.rank] if self.world > 1 else saved["rng"])
         loop = saved["loop"]
         self.history, self.best, self.bad = loop["history"], loop["best"], loop["bad"]
         self.stopped_early = loop["stopped_early"]
@@ -181,6 +213,32 @@ class _Loop:
                 self.bad += 1
                 self.stopped_early = self.bad >= c.patience
         return line
+
+    def agree(self, *flags: bool) -> list[bool]:
+        r"""Each flag, true if it is true on any rank (one all-reduce, MAX)."""
+        t = torch.tensor([float(f) for f in flags], device=collective_device())
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        return [bool(v) for v in t.tolist()]
+
+    def same_step(self) -> None:
+        r"""Check that every rank holds the same step (and wait for them all)."""
+        t = torch.tensor([self.state.step, -self.state.step], dtype=torch.float64,
+                         device=collective_device())
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        if t[0] != -t[1]:
+            raise CheckpointError(
+                f"the ranks resumed at different steps ({-int(t[1])} to {int(t[0])}): "
+                f"{self.checkpoint_dir} must be one folder that every rank sees")
+
+    def finish(self) -> None:
+        r"""Keep the final checkpoint only (rank 0), then wait for every rank."""
+        if self.checkpoint_dir is not None and self.rank == 0:
+            prune_checkpoints(self.checkpoint_dir, 1)
+        self.wait_all()
+
+    def wait_all(self) -> None:
+        if self.world > 1:
+            dist.barrier()  # a rank goes on once rank 0's checkpoint is on disk
 
     def restore_best(self) -> None:
         if self.config.patience is not None and self.best_modules is not None:
@@ -210,20 +268,27 @@ def run_loop(
         fingerprint: JSON values a checkpoint must match (settings, data fingerprints).
         boundary: whether a checkpoint may be taken after the step just taken (episode
             ends); ``None``: after every step.
-        on_log: called with every logged line, also with the lines replayed on resume.
-        progress: show a tqdm bar.
+        on_log: called with every logged line, also with the lines replayed on resume
+            (on rank 0 only when several processes train).
+        progress: show a tqdm bar (on rank 0 only).
 
     Raises:
         NonFiniteLossError: an optimizer of the state was about to step with a NaN/inf
             gradient (or the step raised it).
         TrainingInterrupted: a stop was requested; a checkpoint was saved first.
-        CheckpointError: the newest checkpoint is corrupt or has another fingerprint.
+        CheckpointError: the newest checkpoint is corrupt or has another fingerprint
+            (another world size included), or the ranks resumed at different steps.
     """
     loop = _Loop(state, config, checkpoint_dir, fingerprint or {})
+    if loop.rank != 0:  # rank 0 logs and shows progress for all
+        on_log, progress = None, False
     on_log = on_log or (lambda line: None)
     if loop.restore():
         for line in loop.history:
             on_log(line)
+    distributed = loop.world > 1
+    if distributed:
+        loop.same_step()
     at_boundary = boundary or (lambda s: True)
     hooks = [v.register_step_pre_hook(finite_gradients_hook(n, state)) for n in saved_fields(state)
              if isinstance(v := getattr(state, n), torch.optim.Optimizer)]
@@ -232,7 +297,7 @@ def run_loop(
     last_save = time.monotonic()
     try:
         while state.step < config.steps and not loop.stopped_early:
-            if stop_requested() and at_boundary(state):
+            if not distributed and stop_requested() and at_boundary(state):
                 loop.save()
                 stop_answered()
                 raise TrainingInterrupted(f"interrupted at step {state.step}")
@@ -242,12 +307,21 @@ def run_loop(
                 bar.update()
             if metrics is not None:
                 on_log(loop.log(metrics))
-            if at_boundary(state) and time.monotonic() - last_save >= config.checkpoint_seconds:
+            if not at_boundary(state):
+                continue
+            due = time.monotonic() - last_save >= config.checkpoint_seconds
+            if distributed:  # every rank checkpoints and stops at the same step
+                stop, due = loop.agree(stop_requested(), due)
+                if stop and state.step < config.steps and not loop.stopped_early:
+                    loop.save()
+                    loop.wait_all()
+                    stop_answered()
+                    raise TrainingInterrupted(f"interrupted at step {state.step}")
+            if due:
                 loop.save()
                 last_save = time.monotonic()
         loop.save()
-        if checkpoint_dir is not None:  # the final state is all a finished loop needs
-            prune_checkpoints(checkpoint_dir, 1)
+        loop.finish()  # the final state is all a finished loop needs
     finally:
         if bar is not None:
             bar.close()

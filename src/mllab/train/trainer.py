@@ -28,6 +28,26 @@ NaN/inf guard are the loop's.
 The data is two tensors ``(x, y)``; a ``TensorDataset`` or a ``DataLoader`` over one is taken
 apart into its tensors and batch size (:mod:`mllab.train.supervised_data` says which loaders,
 and why others are refused).
+
+**Several processes** (``torchrun``, or :func:`mllab.train.launch`; ``fit`` joins a group that
+the environment describes, :func:`mllab.train.distributed.init_from_env`): with :math:`W > 1`
+ranks the model is wrapped in ``DistributedDataParallel`` for the update only (the state and
+the checkpoints hold the module itself, with the names of one process). Every rank draws the
+same global batch order from the same seeded generator and takes its shard of each global
+batch :math:`B`, ``idx[r::W]``. Its loss is scaled so that DDP's average of the gradients is
+the one-process gradient on the whole batch, also when shards differ in size:
+
+.. math:: L_r = \frac{|S_r|\,W}{|B|} \cdot \frac{1}{|S_r|}\sum_{i \in S_r} \ell_i + P(\theta),
+   \qquad \frac{1}{W}\sum_r \nabla L_r = \nabla\Big(\frac{1}{|B|}\sum_{i\in B}\ell_i
+   + P(\theta)\Big)
+
+(``loss_fn`` must be a mean over the batch, as the logged ``train_loss`` assumes; the
+penalty :math:`P` is added on every rank and survives the average). A rank whose shard is
+empty (a last batch smaller than :math:`W`) still runs forward and backward, contributing a
+zero gradient to DDP's all-reduce. The ranks' data-loss sums are all-reduced, so the logged
+``train_loss`` is the one-process value; validation runs on the full validation tensors on
+every rank, with no communication, so early stopping decides the same everywhere. With one
+process the update is the plain one: no wrapper, no collective.
 """
 
 from __future__ import annotations
@@ -39,11 +59,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.distributed as dist
 from torch import Tensor, nn
+from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, TensorDataset
 
 from mllab.config import require
 from mllab.train.checkpoint import tensor_fingerprint
+from mllab.train.distributed import init_from_env, rank, world_size
 from mllab.train.loop import (
     LoopConfig,
     LoopState,
@@ -205,6 +228,7 @@ class Trainer:
         self.extra_metrics = extra_metrics
         self.progress = progress
         self.params = [p for p in model.parameters() if p.requires_grad]
+        self.world, self.ddp = 1, None  # set by fit() for its world
 
     # ----------------------------------------------------------------- evaluation
     @torch.no_grad()
@@ -235,6 +259,36 @@ class Trainer:
         if c.clip_grad_norm is not None:
             nn.utils.clip_grad_norm_(self.params, c.clip_grad_norm)
         self.optimizer.step()  # the loop's guard refuses non-finite gradients first
+        if self.scheduler is not None and c.scheduler_interval == "step":
+            self.scheduler.step()
+        return loss_value
+
+    def _update_shard(self, xb: Tensor, yb: Tensor, total: int, s: SupervisedState) -> float:
+        r"""One DDP step on this rank's shard ``(xb, yb)`` of a global batch of ``total``
+        examples; the data loss of the whole global batch (as one process computes it)."""
+        out = self.ddp(xb)
+        if len(xb):
+            loss = self.loss_fn(out, yb)
+            local = loss * (len(xb) * self.world / total)  # DDP averages over the W ranks
+            loss_sum = loss.detach().to(torch.float64) * len(xb)
+        else:  # an empty shard: a zero gradient, but this rank takes part in the all-reduce
+            local = out.sum() * 0.0
+            loss_sum = torch.zeros((), dtype=torch.float64, device=out.device)
+        self.optimizer.zero_grad(set_to_none=True)
+        c = self.config
+        if c.l1 or c.l2:
+            (local + weight_penalty(self.model, c.l1, c.l2)).backward()
+        else:
+            local.backward()
+        dist.all_reduce(loss_sum)  # every rank's share of the batch's data loss, summed
+        loss_value = loss_sum.item() / total
+        if not math.isfinite(loss_value):
+            raise NonFiniteLossError(
+                f"non-finite loss at step {s.step + 1} (epoch {s.epoch + 1}): training "
+                f"stopped before the optimizer step; weights are those after step {s.step}")
+        if c.clip_grad_norm is not None:
+            nn.utils.clip_grad_norm_(self.params, c.clip_grad_norm)
+        self.optimizer.step()
         if self.scheduler is not None and c.scheduler_interval == "step":
             self.scheduler.step()
         return loss_value
@@ -288,13 +342,21 @@ class Trainer:
         n = len(x)
         batch_size = n if batch is None else min(batch, n)
         per_epoch = math.ceil(n / batch_size)
+        first = next(self.model.parameters(), None)
+        init_from_env(first.device if first is not None else "cpu")  # under torchrun
+        self.world, r = world_size(), rank()
+        self.ddp = DistributedDataParallel(self.model) if self.world > 1 else None
 
         def step(s: SupervisedState) -> dict | None:
             if s.batch == 0:
                 s.order = torch.randperm(n, generator=s.generator)  # (N,)
                 self.model.train()  # evaluate() at each epoch's end switches to eval mode
             idx = s.order[s.batch * batch_size:(s.batch + 1) * batch_size]  # (B,)
-            loss = self._update(x[idx], y[idx], s)
+            if self.ddp is None:
+                loss = self._update(x[idx], y[idx], s)
+            else:
+                shard = idx[r::self.world]  # this rank's share of the global batch
+                loss = self._update_shard(x[shard], y[shard], len(idx), s)
             s.batch += 1
             s.loss_sum += loss * len(idx)
             s.count += len(idx)
