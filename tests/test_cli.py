@@ -25,7 +25,8 @@ def test_list_shows_every_experiment_in_aligned_columns(mllab):
 def test_usage_names_every_command(mllab, args):
     done = mllab(*args)
     assert done.returncode == 0 and done.stdout.startswith("usage: mllab")
-    for command in ("list", "show", "run", "resume", "course", "report", "verify"):
+    for command in ("list", "show", "run", "resume", "course", "report", "verify", "fit",
+                    "diagnose", "data"):
         assert f"    {command} " in done.stdout
 
 

@@ -399,6 +399,7 @@ def _main(argv: list[str] | None) -> int:
     from mllab.experiments.runner import RunError
     from mllab.report import ReportError
     from mllab.train import CheckpointError, NonFiniteLossError, TrainingInterrupted
+    from mllab.train.distributed import DistributedError
 
     commands = {"list": _list, "show": _show, "run": _run, "resume": _resume,
                 "course": _course, "report": _report, "verify": _verify, "fit": _fit,
@@ -419,6 +420,10 @@ def _main(argv: list[str] | None) -> int:
         return 0
     except NonFiniteLossError as e:
         print(f"mllab: error: {e}", file=sys.stderr)
+        return 1
+    except DistributedError as e:  # a rank died: the newest checkpoint is intact
+        print(f"mllab: error: {e}; the last complete checkpoint is intact; "
+              f"{_resumable()}", file=sys.stderr)
         return 1
     except (MemoryError, RuntimeError) as e:
         if isinstance(e, RuntimeError) and "can't allocate memory" not in str(e):

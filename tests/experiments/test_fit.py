@@ -20,7 +20,7 @@ from mllab.experiments.fit import FitSettings
 from mllab.train import TabularEstimator
 
 SMALL = ["--target", "tested_positive.2", "--select", "8", "--model", "8", "--epochs", "15",
-         "--batch-size", "64", "--patience", "5", "--seed", "3"]
+         "--lr", "0.03", "--batch-size", "64", "--patience", "5", "--seed", "3"]
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,8 @@ def test_a_classification_table_reports_accuracy_and_predicts_labels(mllab, tmp_
     label = (x[:, 0] - x[:, 1] > 0).long() * 5 + 1  # labels 1 and 6
     lines = ["id,u,v,w,kind"] + [f"{i},{a:.4f},{b:.4f},{c:.4f},{k}"
                                   for i, ((a, b, c), k) in enumerate(zip(x.tolist(),
-                                                                         label.tolist()))]
+                                                                         label.tolist(),
+                                                                         strict=True))]
     (tmp_path / "t.csv").write_text("\n".join(lines) + "\n")
     done = mllab("fit", "t.csv", "--target", "kind", "--task", "classification", "--lr", "0.01",
                  "--epochs", "40", "--batch-size", "16", "--predict", "t.csv", "--out", "r",

@@ -22,14 +22,14 @@ from torch import Tensor
 from mllab.experiments.context import RunContext, Trial, write_json
 from mllab.train import EstimatorConfig, FitResult, TabularEstimator, Trainer, derive_seed
 from mllab.train.distributed import is_main, launch
-from mllab.train.seed import seed_everything, set_threads
+from mllab.train.seed import seed_everything
 
 
-def _worker(config: dict, seed: int, feature_names: tuple[str, ...],
+def _worker(config: dict, seed: int, batch_seed: int, feature_names: tuple[str, ...],
             train: tuple[Tensor, Tensor], valid: tuple[Tensor, Tensor] | None, folder: str,
-            device: str, checkpoint_seconds: float, threads: int, progress: bool) -> None:
-    r"""One process: the estimator's training as in one process, its batches shared."""
-    set_threads(threads)
+            device: str, checkpoint_seconds: float, progress: bool) -> None:
+    r"""One process: the estimator's training as in one process (the same initial weights,
+    the same batch order as :meth:`Trial.fit` draws), its batches shared."""
     seed_everything(derive_seed(seed, "processes"))
     config = EstimatorConfig(**{**config, "hidden": tuple(config["hidden"])})
     est = TabularEstimator(config, seed=seed, feature_names=feature_names, device=device)
@@ -37,7 +37,7 @@ def _worker(config: dict, seed: int, feature_names: tuple[str, ...],
     folder = Path(folder)
     trainer = Trainer(p.model, p.optimizer, p.loss_fn,
                       dataclasses.replace(p.config, checkpoint_seconds=checkpoint_seconds),
-                      generator=torch.Generator().manual_seed(derive_seed(seed, "batches")),
+                      generator=torch.Generator().manual_seed(batch_seed),
                       checkpoint_dir=folder / "checkpoints", progress=progress and is_main())
     fit = trainer.fit(p.train, p.valid)
     if is_main():
@@ -58,8 +58,9 @@ def train_in_processes(ctx: RunContext, s, t: Trial, est: TabularEstimator,
     def run() -> FitResult:
         if not (t.dir / "processes.json").is_file():
             launch(_worker, s.nproc, dataclasses.asdict(est.config), est.seed,
-                   est.feature_names, train, valid, str(t.dir), s.device, ctx.checkpoint_seconds,
-                   torch.get_num_threads(), ctx.progress.on_terminal, device=s.device)
+                   ctx.seed_for(f"{t.name}/batches"), est.feature_names, train, valid,
+                   str(t.dir), s.device, ctx.checkpoint_seconds, ctx.progress.on_terminal,
+                   device=s.device)
         est.model.load_state_dict(load_file(t.dir / "processes.safetensors"))
         fit = FitResult(**json.loads((t.dir / "processes.json").read_text()))
         for line in fit.history:
