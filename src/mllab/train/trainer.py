@@ -29,25 +29,13 @@ The data is two tensors ``(x, y)``; a ``TensorDataset`` or a ``DataLoader`` over
 apart into its tensors and batch size (:mod:`mllab.train.supervised_data` says which loaders,
 and why others are refused).
 
-**Several processes** (``torchrun``, or :func:`mllab.train.launch`; ``fit`` joins a group that
-the environment describes, :func:`mllab.train.distributed.init_from_env`): with :math:`W > 1`
-ranks the model is wrapped in ``DistributedDataParallel`` for the update only (the state and
-the checkpoints hold the module itself, with the names of one process). Every rank draws the
-same global batch order from the same seeded generator and takes its shard of each global
-batch :math:`B`, ``idx[r::W]``. Its loss is scaled so that DDP's average of the gradients is
-the one-process gradient on the whole batch, also when shards differ in size:
-
-.. math:: L_r = \frac{|S_r|\,W}{|B|} \cdot \frac{1}{|S_r|}\sum_{i \in S_r} \ell_i + P(\theta),
-   \qquad \frac{1}{W}\sum_r \nabla L_r = \nabla\Big(\frac{1}{|B|}\sum_{i\in B}\ell_i
-   + P(\theta)\Big)
-
-(``loss_fn`` must be a mean over the batch, as the logged ``train_loss`` assumes; the
-penalty :math:`P` is added on every rank and survives the average). A rank whose shard is
-empty (a last batch smaller than :math:`W`) still runs forward and backward, contributing a
-zero gradient to DDP's all-reduce. The ranks' data-loss sums are all-reduced, so the logged
-``train_loss`` is the one-process value; validation runs on the full validation tensors on
-every rank, with no communication, so early stopping decides the same everywhere. With one
-process the update is the plain one: no wrapper, no collective.
+**Several processes** (``torchrun``, or :func:`mllab.train.launch`): with :math:`W > 1` ranks
+the model is wrapped in ``DistributedDataParallel`` for the update only (states and
+checkpoints hold the module itself, with one process's names); every rank draws the same
+global batch order and updates on its shard ``idx[r::W]`` of each batch, scaled so that DDP's
+average is the one-process gradient (:meth:`Trainer._update_shard`); ``train_loss`` is
+all-reduced; validation runs on every rank on the full tensors, so early stopping decides the
+same everywhere. With one process the update is the plain one, with no collective.
 """
 
 from __future__ import annotations
@@ -264,8 +252,19 @@ class Trainer:
         return loss_value
 
     def _update_shard(self, xb: Tensor, yb: Tensor, total: int, s: SupervisedState) -> float:
-        r"""One DDP step on this rank's shard ``(xb, yb)`` of a global batch of ``total``
-        examples; the data loss of the whole global batch (as one process computes it)."""
+        r"""One DDP step on this rank's shard :math:`S_r` ``= (xb, yb)`` of a global batch
+        :math:`B` of ``total`` examples; the data loss of all of :math:`B`.
+
+        The rank's loss is scaled so that DDP's average over the :math:`W` ranks is the
+        one-process gradient on :math:`B`, also when shards differ in size:
+
+        .. math:: L_r = \frac{|S_r|\,W}{|B|}\,\frac{1}{|S_r|}\sum_{i\in S_r}\ell_i + P(\theta),
+           \qquad \frac{1}{W}\sum_r \nabla L_r
+           = \nabla\Big(\frac{1}{|B|}\sum_{i\in B}\ell_i + P(\theta)\Big)
+
+        (``loss_fn`` must be a mean, as ``train_loss`` assumes; the penalty :math:`P` is added
+        on every rank and survives the average). An empty shard (a last batch smaller than
+        :math:`W`) still runs forward and backward: a zero gradient in DDP's all-reduce."""
         out = self.ddp(xb)
         if len(xb):
             loss = self.loss_fn(out, yb)
