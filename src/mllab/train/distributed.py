@@ -40,6 +40,7 @@ from pathlib import Path
 
 import torch
 import torch.distributed as dist
+from torch import Tensor
 
 from mllab.config import ConfigError, is_int, require
 
@@ -120,6 +121,29 @@ def _destroy() -> None:
 
 
 # ------------------------------------------------------------------------------ launch
+def shard_loss(loss_fn: Callable[[Tensor, Tensor], Tensor], out: Tensor, y: Tensor,
+               total: int, world: int) -> tuple[Tensor, Tensor]:
+    r"""This rank's loss on its shard :math:`S_r` of a global batch :math:`B` of ``total``
+    examples, scaled so that DDP's average over the :math:`W` ranks is the one-process
+    gradient on :math:`B`, also when shards differ in size:
+
+    .. math:: L_r = \frac{|S_r|\,W}{|B|}\,\frac{1}{|S_r|}\sum_{i\in S_r}\ell_i,
+       \qquad \frac{1}{W}\sum_r \nabla L_r = \nabla \frac{1}{|B|}\sum_{i\in B}\ell_i
+
+    (``loss_fn`` must be a mean; a penalty added on every rank survives the average). An empty
+    shard (a last batch smaller than :math:`W`) gives a zero loss that still reaches every
+    parameter, so this rank takes part in DDP's all-reduce.
+
+    Returns:
+        ``(L_r, sum)``: the loss to differentiate, and the shard's summed data loss (float64)
+        for an all-reduce into the batch's loss.
+    """
+    if not len(y):
+        return out.sum() * 0.0, torch.zeros((), dtype=torch.float64, device=out.device)
+    loss = loss_fn(out, y)
+    return loss * (len(y) * world / total), loss.detach().to(torch.float64) * len(y)
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -286,4 +310,4 @@ def _raise(failed: list[dict], nproc: int) -> None:
 
 
 __all__ = ["DEVICES", "DistributedError", "collective_device", "init_from_env", "is_main",
-           "launch", "rank", "resolve_device", "world_size"]
+           "launch", "rank", "resolve_device", "shard_loss", "world_size"]

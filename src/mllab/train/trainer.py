@@ -5,18 +5,10 @@ once, in a new order drawn from a seeded ``torch.Generator``. Full batch
 (``batch_size=None``) and batch size 1 are special cases. Any ``torch.optim.Optimizer`` and
 learning-rate scheduler plug in.
 
-The loss that the optimizer minimises is
-
-.. math:: L'(\theta) = L(\theta) + \lambda_1 \sum_i |w_i| + \frac{\lambda_2}{2} \sum_i w_i^2
-
-where the penalties reach weights only (parameters with two or more dimensions), never biases.
-The logged ``train_loss`` is :math:`L`, the data loss alone, averaged over the epoch.
-
-**One L2 convention.** The :math:`\frac{1}{2}` makes ``l2=λ`` add :math:`\lambda w` to each
-weight's gradient, exactly what an optimizer's ``weight_decay=λ`` adds (``torch.optim`` and
-:mod:`mllab.optim`, for every parameter, biases included) and what the classifiers' ``l2=λ``
-minimises (:math:`\frac{\lambda}{2}\lVert w\rVert^2`, :mod:`mllab.classify`). So ``l2=λ`` equals
-``weight_decay=λ`` on a parameter group of the weights alone.
+The loss that the optimizer minimises is the data loss plus the L1/L2 penalty on the weights
+(:func:`mllab.train.weight_penalty.weight_penalty`, whose ``l2=λ`` is an optimizer's
+``weight_decay=λ`` on the weights alone). The logged ``train_loss`` is the data loss alone,
+averaged over the epoch.
 
 The Trainer is the supervised specialisation of :func:`mllab.train.loop.run_loop`: one loop
 step is one update, its state (:class:`SupervisedState`) holds the model, the optimizer, the
@@ -54,7 +46,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from mllab.config import require
 from mllab.train.checkpoint import tensor_fingerprint
-from mllab.train.distributed import init_from_env, rank, world_size
+from mllab.train.distributed import init_from_env, rank, shard_loss, world_size
 from mllab.train.loop import (
     LoopConfig,
     LoopState,
@@ -63,6 +55,7 @@ from mllab.train.loop import (
     run_loop,
 )
 from mllab.train.supervised_data import supervised_tensors
+from mllab.train.weight_penalty import weight_penalty
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 SupervisedData = tuple[Tensor, Tensor] | TensorDataset | DataLoader
@@ -128,18 +121,6 @@ class FitResult:
     steps: int = 0
     best_epoch: int | None = None
     stopped_early: bool = False
-
-
-def weight_penalty(model: nn.Module, l1: float, l2: float) -> Tensor | float:
-    r""":math:`\lambda_1 \sum |w| + \frac{\lambda_2}{2} \sum w^2` over parameters with
-    ndim >= 2 (the weights; biases are never penalised)."""
-    weights = [p for p in model.parameters() if p.ndim >= 2]
-    penalty: Tensor | float = 0.0
-    if l1:
-        penalty = penalty + l1 * sum(w.abs().sum() for w in weights)
-    if l2:
-        penalty = penalty + l2 / 2 * sum(w.square().sum() for w in weights)
-    return penalty
 
 
 def _check_dtype(x: Tensor, params: list[Tensor], split: str) -> None:
@@ -233,61 +214,36 @@ class Trainer:
     def _update(self, xb: Tensor, yb: Tensor, s: SupervisedState) -> float:
         r"""One optimizer step on one batch (the model is in training mode); the data loss."""
         loss = self.loss_fn(self.model(xb), yb)
+        self._backward(loss)
+        return self._step(loss.item(), s)
+
+    def _update_shard(self, xb: Tensor, yb: Tensor, total: int, s: SupervisedState) -> float:
+        r"""One DDP step on this rank's shard ``(xb, yb)`` of a global batch of ``total``
+        examples (:func:`~mllab.train.distributed.shard_loss`); the data loss of the whole
+        batch."""
+        local, loss_sum = shard_loss(self.loss_fn, self.ddp(xb), yb, total, self.world)
+        self._backward(local)
+        dist.all_reduce(loss_sum)  # every rank's share of the batch's data loss, summed
+        return self._step(loss_sum.item() / total, s)
+
+    def _backward(self, loss: Tensor) -> None:
         self.optimizer.zero_grad(set_to_none=True)
         c = self.config
         if c.l1 or c.l2:
             (loss + weight_penalty(self.model, c.l1, c.l2)).backward()
         else:
             loss.backward()
-        loss_value = loss.item()
+
+    def _step(self, loss_value: float, s: SupervisedState) -> float:
+        r"""Refuse a non-finite loss, clip, step the optimizer (and a per-step scheduler)."""
         if not math.isfinite(loss_value):
             raise NonFiniteLossError(
                 f"non-finite loss at step {s.step + 1} (epoch {s.epoch + 1}): training "
                 f"stopped before the optimizer step; weights are those after step {s.step}")
+        c = self.config
         if c.clip_grad_norm is not None:
             nn.utils.clip_grad_norm_(self.params, c.clip_grad_norm)
         self.optimizer.step()  # the loop's guard refuses non-finite gradients first
-        if self.scheduler is not None and c.scheduler_interval == "step":
-            self.scheduler.step()
-        return loss_value
-
-    def _update_shard(self, xb: Tensor, yb: Tensor, total: int, s: SupervisedState) -> float:
-        r"""One DDP step on this rank's shard :math:`S_r` ``= (xb, yb)`` of a global batch
-        :math:`B` of ``total`` examples; the data loss of all of :math:`B`.
-
-        The rank's loss is scaled so that DDP's average over the :math:`W` ranks is the
-        one-process gradient on :math:`B`, also when shards differ in size:
-
-        .. math:: L_r = \frac{|S_r|\,W}{|B|}\,\frac{1}{|S_r|}\sum_{i\in S_r}\ell_i + P(\theta),
-           \qquad \frac{1}{W}\sum_r \nabla L_r
-           = \nabla\Big(\frac{1}{|B|}\sum_{i\in B}\ell_i + P(\theta)\Big)
-
-        (``loss_fn`` must be a mean, as ``train_loss`` assumes; the penalty :math:`P` is added
-        on every rank and survives the average). An empty shard (a last batch smaller than
-        :math:`W`) still runs forward and backward: a zero gradient in DDP's all-reduce."""
-        out = self.ddp(xb)
-        if len(xb):
-            loss = self.loss_fn(out, yb)
-            local = loss * (len(xb) * self.world / total)  # DDP averages over the W ranks
-            loss_sum = loss.detach().to(torch.float64) * len(xb)
-        else:  # an empty shard: a zero gradient, but this rank takes part in the all-reduce
-            local = out.sum() * 0.0
-            loss_sum = torch.zeros((), dtype=torch.float64, device=out.device)
-        self.optimizer.zero_grad(set_to_none=True)
-        c = self.config
-        if c.l1 or c.l2:
-            (local + weight_penalty(self.model, c.l1, c.l2)).backward()
-        else:
-            local.backward()
-        dist.all_reduce(loss_sum)  # every rank's share of the batch's data loss, summed
-        loss_value = loss_sum.item() / total
-        if not math.isfinite(loss_value):
-            raise NonFiniteLossError(
-                f"non-finite loss at step {s.step + 1} (epoch {s.epoch + 1}): training "
-                f"stopped before the optimizer step; weights are those after step {s.step}")
-        if c.clip_grad_norm is not None:
-            nn.utils.clip_grad_norm_(self.params, c.clip_grad_norm)
-        self.optimizer.step()
         if self.scheduler is not None and c.scheduler_interval == "step":
             self.scheduler.step()
         return loss_value
