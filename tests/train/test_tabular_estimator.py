@@ -111,3 +111,14 @@ def test_fit_refuses_what_it_cannot_do_in_one_line():
         est = TabularEstimator(EstimatorConfig(epochs=1))
         est.fit(x, y)
         est.predict(x[:, :5])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU here")
+def test_on_a_gpu_the_estimator_trains_and_predicts_as_on_the_cpu():
+    x, y = _regression()
+    config = EstimatorConfig(hidden=(8,), epochs=5, batch_size=32)
+    cpu, gpu = (TabularEstimator(config, device=d) for d in ("cpu", "cuda"))
+    cpu.fit(x, y)
+    gpu.fit(x, y)
+    assert gpu.predict(x).device.type == "cpu"
+    torch.testing.assert_close(gpu.predict(x), cpu.predict(x), rtol=1e-4, atol=1e-4)

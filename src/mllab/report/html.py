@@ -67,7 +67,8 @@ def render_report(run_dir: str | Path) -> Path:
             _outcome(result),
             _status(result, run_dir),
             checks_html(result),
-            "<h2>How the verdict is computed</h2>",
+            "<h2>How the verdict is computed</h2>" if result.get("verdict") is not None
+            or result.get("status") != "complete" else "<h2>How the checks are computed</h2>",
             _code_block(result.get("verdict_code")),
             _result_tables(result.get("tables")),
             "<h2>Metrics</h2>",
