@@ -66,6 +66,40 @@ def test_updates_per_epoch(batch_size, steps_per_epoch):
     assert all("valid_loss" in h for h in fit.history)
 
 
+@pytest.mark.parametrize(("l1", "l2"), [(0.0, 0.5), (0.3, 0.0), (0.3, 0.5)])
+def test_one_penalised_step_is_the_data_gradient_plus_the_penalty_s_exactly(l1, l2):
+    """One full-batch step of SGD (η = 0.1): w ← w − η(∇L + λ₁ sign(w) + λ₂ w) for weights,
+    b ← b − η ∇L for biases."""
+    x, y = _data()
+    torch.manual_seed(0)
+    model = MLP(MLPConfig(in_features=3, depth=1, width=4)).double()
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    grads = torch.autograd.grad(mse(model(x), y), list(model.parameters()))
+    _trainer(model, TrainConfig(epochs=1, l1=l1, l2=l2)).fit((x, y))
+    for (name, p), g in zip(model.named_parameters(), grads, strict=True):
+        w = before[name]
+        step = g + (l1 * w.sign() + l2 * w if name.endswith("weight") else 0)
+        torch.testing.assert_close(p.detach(), w - 0.1 * step, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_l2_equals_weight_decay_on_the_weights_alone(optimizer):
+    """One L2 convention: TrainConfig(l2=λ) trains exactly as torch.optim's weight_decay=λ
+    on a parameter group of the weights (biases in a group without decay)."""
+    x, y = _data()
+    lam, runs = 0.3, []
+    for l2 in (lam, 0.0):
+        torch.manual_seed(0)
+        model = MLP(MLPConfig(in_features=3, depth=2, width=(5, 4))).double()
+        weights = [p for p in model.parameters() if p.ndim >= 2]
+        biases = [p for p in model.parameters() if p.ndim < 2]
+        opt = getattr(torch.optim, optimizer)(
+            [{"params": weights, "weight_decay": lam - l2}, {"params": biases}], lr=0.05)
+        _trainer(model, TrainConfig(epochs=3, batch_size=16, l2=l2), optimizer=opt).fit((x, y))
+        runs.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
+    torch.testing.assert_close(runs[0], runs[1], rtol=0, atol=1e-14)
+
+
 def test_float_inputs_of_another_dtype_are_refused_in_one_line():
     x, y = _data()  # float64
     model = MLP(MLPConfig(in_features=3))  # float32
