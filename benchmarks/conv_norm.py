@@ -38,9 +38,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import gc
 import math
-import statistics
 import time
 from collections.abc import Callable
 from typing import NamedTuple
@@ -50,6 +48,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from mllab.nn import CNN, TORCH_PARAMETER_NAMES, BatchNorm, CNNConfig, conv2d_reference
+from timing import clocked, flipped, paired_median
 
 SEED = 0
 CNN_BATCH = 128
@@ -215,13 +214,13 @@ def time_cases(cases: list[Case], steps: list[int], repeats: int
     per_step: list[dict[str, list[float]]] = [{"mllab": [], "pytorch": []} for _ in cases]
     for r in range(repeats):
         for case, n, times in zip(cases, steps, per_step, strict=True):
-            for name in list(times)[:: 1 if r % 2 == 0 else -1]:
+            for name in flipped(times, r):
                 c = getattr(case, name)
-                gc.collect()
-                start = time.perf_counter()
-                for _ in range(n):
-                    step(c, case.grad_out)
-                times[name].append((time.perf_counter() - start) / n)
+
+                def run(c=c, n=n, case=case) -> None:
+                    for _ in range(n):
+                        step(c, case.grad_out)
+                times[name].append(clocked(run)[0] / n)
     return per_step
 
 
@@ -265,11 +264,11 @@ def main(argv: list[str] | None = None) -> None:
     for case, n, per_step in zip(cases, steps, time_cases(cases, steps, args.repeats),
                                  strict=True):
         best_m, best_t = min(per_step["mllab"]), min(per_step["pytorch"])
-        paired = [m / t for m, t in zip(per_step["mllab"], per_step["pytorch"], strict=True)]
+        paired = paired_median(per_step["mllab"], per_step["pytorch"])
         ratios[case.label] = best_m / best_t
         tag = "" if case.default else "  (information)"
         print(f"{case.label:<52} {n:>5} {1e3 * best_m:>9.3f} {1e3 * best_t:>9.3f} "
-              f"{best_m / best_t:>6.3f} {statistics.median(paired):>6.3f}{tag}")
+              f"{best_m / best_t:>6.3f} {paired:>6.3f}{tag}")
 
     defaults = [case for case in cases if case.default]
     cnn = max(ratios[c.label] for c in defaults if c.label.startswith("CNN"))

@@ -37,8 +37,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,6 +44,7 @@ import torch
 from torch import nn
 
 from mllab.optim import Adagrad, Adam, GradientDescent, Momentum, RMSProp
+from timing import clocked, fastest, interleave, paired_median
 
 MakeOptimizer = Callable[[list[nn.Parameter]], torch.optim.Optimizer]
 SEED = 0
@@ -104,10 +103,10 @@ def clone_params(params: list[nn.Parameter]) -> list[nn.Parameter]:
 
 def time_steps(optimizer: torch.optim.Optimizer, steps: int) -> float:
     r"""Seconds for ``steps`` calls of ``optimizer.step()``."""
-    start = time.perf_counter()
-    for _ in range(steps):
-        optimizer.step()
-    return time.perf_counter() - start
+    def run() -> None:
+        for _ in range(steps):
+            optimizer.step()
+    return clocked(run, collect=False)[0]
 
 
 def run_pair(pair: Pair, width: int, layers: int, steps: int, repeats: int,
@@ -122,14 +121,11 @@ def run_pair(pair: Pair, width: int, layers: int, steps: int, repeats: int,
             opt.step()
     diff = max((a - b).abs().max().item()
                for a, b in zip(params["mllab"], params["torch"], strict=True))
-    times: dict[str, list[float]] = {"mllab": [], "torch": []}
     gc.collect()
-    for r in range(repeats):
-        for name in ("mllab", "torch")[:: 1 if r % 2 == 0 else -1]:
-            times[name].append(time_steps(opts[name], steps) / steps)
-    paired = [a / b for a, b in zip(times["mllab"], times["torch"], strict=True)]
-    return {"mllab": min(times["mllab"]), "torch": min(times["torch"]),
-            "paired": statistics.median(paired), "diff": diff}
+    times = interleave(("mllab", "torch"), repeats,
+                       lambda name: time_steps(opts[name], steps) / steps)
+    return {**fastest(times), "paired": paired_median(times["mllab"], times["torch"]),
+            "diff": diff}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

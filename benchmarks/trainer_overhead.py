@@ -31,10 +31,8 @@ from __future__ import annotations
 
 import argparse
 import copy
-import gc
 import math
 import statistics
-import time
 
 import torch
 from torch import Tensor, nn
@@ -43,6 +41,7 @@ from mllab.data import load_dataset
 from mllab.losses import cross_entropy
 from mllab.nn import MLP, MLPConfig
 from mllab.train import TrainConfig, Trainer
+from timing import clocked, fastest, interleave, ratios
 
 Data = tuple[Tensor, Tensor]
 LR, MOMENTUM, SEED = 0.05, 0.9, 0
@@ -120,10 +119,8 @@ def run_loop(name: str, init: nn.Module, train: Data, valid: Data, epochs: int,
     model = copy.deepcopy(init)
     optimizer = make_optimizer(model)
     generator = torch.Generator().manual_seed(SEED)
-    gc.collect()
-    start = time.perf_counter()
-    history = LOOPS[name](model, optimizer, train, valid, epochs, batch_size, generator)
-    seconds = time.perf_counter() - start
+    seconds, history = clocked(lambda: LOOPS[name](model, optimizer, train, valid, epochs,
+                                                   batch_size, generator))
     return seconds, model, history
 
 
@@ -152,12 +149,8 @@ def same_weights(init: nn.Module, train: Data, valid: Data, epochs: int,
 def time_loops(init: nn.Module, train: Data, valid: Data, epochs: int, batch_size: int,
                repeats: int) -> dict[str, list[float]]:
     r"""Seconds per epoch of each loop, one value per repeat; the order flips every repeat."""
-    per_epoch: dict[str, list[float]] = {name: [] for name in LOOPS}
-    for r in range(repeats):
-        for name in list(LOOPS)[:: 1 if r % 2 == 0 else -1]:
-            seconds, _, _ = run_loop(name, init, train, valid, epochs, batch_size)
-            per_epoch[name].append(seconds / epochs)
-    return per_epoch
+    return interleave(list(LOOPS), repeats, lambda name: run_loop(
+        name, init, train, valid, epochs, batch_size)[0] / epochs)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -204,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
 
     time_loops(init, train, valid, 1, args.batch_size, repeats=1 if args.quick else 2)  # warm-up
     per_epoch = time_loops(init, train, valid, args.epochs, args.batch_size, args.repeats)
-    best = {name: min(times) for name, times in per_epoch.items()}
+    best = fastest(per_epoch)
     labels = {"trainer": "Trainer", "hand": "hand-written", "unguarded": "hand, no guard",
               "hand-again": "hand (A/A)"}
     for name, label in labels.items():
@@ -212,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{label:>14}: min {1e3 * best[name]:7.2f} ms/epoch   (median "
               f"{statistics.median(times_ms):.2f}, max {max(times_ms):.2f}; "
               f"{1e3 * best[name] / steps:.3f} ms/step)")
-    paired = [t / h for t, h in zip(per_epoch["trainer"], per_epoch["hand"], strict=True)]
+    paired = ratios(per_epoch["trainer"], per_epoch["hand"])
     print(f"per-repeat ratios trainer/hand: {' '.join(f'{r:.3f}' for r in paired)} "
           f"(median {statistics.median(paired):.3f})")
     print(f"guard cost (hand / hand without guard): {best['hand'] / best['unguarded']:.3f}")
