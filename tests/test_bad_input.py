@@ -375,6 +375,44 @@ CASES = {
     "data text rows": Case(["data", "make-covid-like", "c.csv", "--rows", "many"],
                            ["rows expects int", "'many'"]),
     "data of an unknown kind": Case(["data", "make-mnist", "c.csv"], ["invalid choice"]),
+    # found by a sweep of fit, diagnose and data
+    "fit one data row": Case(["fit", "one.csv", "--target", "y", "--out", "r"],
+                             ["one.csv has 1 data row", "at least 2"],
+                             files={"one.csv": "id,a,b,y\n0,1,2,3\n"}),
+    "fit an unclosed quote": Case(["fit", "q.csv", "--target", "y", "--out", "r"],
+                                  ["q.csv", "unexpected end of data"],
+                                  files={"q.csv": CSV + '6,1,2,"3\n'}),
+    "fit more folds than rows": Case(["fit", "t.csv", "--target", "y", "--cv", "7", "--out", "r"],
+                                     ["cv must be an integer in [2, 6]", "7"],
+                                     files={"t.csv": CSV}),
+    "fit one training row": Case(["fit", "t.csv", "--target", "y", "--valid-ratio", "0.999",
+                                  "--out", "r"], ["at least 3 training rows", "got 1"],
+                                 files={"t.csv": CSV}),
+    "fit one class in the training rows": Case(  # the other class on row 6, a validation row
+        ["fit", "t.csv", "--target", "y", "--task", "classification", "--out", "r"],
+        ["at least 2 classes in the training rows"],
+        files={"t.csv": "id,a,y\n" + "".join(f"{i},{i},{int(i == 6)}\n" for i in range(10))}),
+    "fit a continuous target as classes": Case(
+        ["fit", "t.csv", "--target", "y", "--task", "classification", "--epochs", "1",
+         "--out", "r"], ["was not seen in training", "(200 in all)"],
+        files={"t.csv": "id,a,y\n" + "".join(f"{i},{i % 7},{i * 1.37:.2f}\n"
+                                            for i in range(250))}),
+    "fit a target too large to square": Case(["fit", "big.csv", "--target", "y", "--out", "r"],
+                                             ["target values up to 1e+20 are too large"],
+                                             files={"big.csv": CSV.replace(",11\n", ",1e20\n")}),
+    "fit a model too large for memory": Case(["fit", "t.csv", "--target", "y", "--model",
+                                              "100000000000", "--out", "r"],
+                                             ["width (100000000000,)", "choose smaller widths"],
+                                             files={"t.csv": CSV}),
+    "fit a width beyond int64": Case(["fit", "t.csv", "--target", "y", "--model", "9" * 20,
+                                      "--out", "r"], ["width", "choose smaller widths"],
+                                     files={"t.csv": CSV}),
+    "fit a submission in a missing folder": Case(
+        ["fit", "t.csv", "--target", "y", "--predict", "t.csv", "--submission", "no/s.csv",
+         "--epochs", "1", "--out", "r"], ["no is not an existing folder"], files={"t.csv": CSV}),
+    "fit a submission without --predict": Case(
+        ["fit", "t.csv", "--target", "y", "--submission", "s.csv", "--out", "r"],
+        ["give --predict too"], files={"t.csv": CSV}),
     "course slot a file": Case(["course", "--quick", "--only", "cnn", "--out", "c"],
                                ["cnn-vs-fc is not a folder"],
                                files={"c": None, "c/cnn-vs-fc": "x"}),
@@ -436,6 +474,18 @@ def test_a_run_in_use_by_another_process_is_refused(mllab, tmp_path, template):
         _one_line_error(mllab("resume", str(run)), ["being run by another mllab process"])
     assert _snapshot(tmp_path) == before
     assert mllab("resume", str(run)).returncode == 0  # once free, it resumes
+
+
+def test_diagnose_with_other_repeats_than_its_diagnosis_is_refused(mllab, tmp_path):
+    (tmp_path / "t.csv").write_text(CSV)
+    assert mllab("fit", "t.csv", "--target", "y", "--epochs", "1", "--out", "r",
+                 cwd=tmp_path).returncode == 0
+    assert mllab("diagnose", "r", "--repeats", "2", cwd=tmp_path).returncode == 0
+    before = _snapshot(tmp_path)
+    _one_line_error(mllab("diagnose", "r", "--repeats", "3", cwd=tmp_path),
+                    ["holds a diagnosis with 2 repeats, not 3"])
+    assert _snapshot(tmp_path) == before
+    assert mllab("diagnose", "r", cwd=tmp_path).returncode == 0  # without it: shown again
 
 
 def test_ctrl_c_during_start_up_is_one_line(tmp_path):

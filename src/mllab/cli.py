@@ -294,9 +294,16 @@ def _fit(args) -> int:
     from mllab.experiments.runner import default_run_dir, start_run
 
     settings = _fit_settings(args)
+    if settings.submission and not settings.predict:
+        raise BadInput("--submission is where the predictions of --predict TEST.csv go; give "
+                       "--predict too, or leave --submission out")
     if settings.submission and submission_path(settings, Path()).exists():
         raise BadInput(f"--submission {settings.submission} exists; choose a new file (it "
                        f"is never overwritten)")
+    folder = submission_path(settings, Path()).parent
+    if settings.submission and not folder.is_dir():  # refused now, not after the training
+        raise BadInput(f"--submission {settings.submission}: {folder} is not an existing "
+                       f"folder; create it or choose a file in an existing folder")
     exp = next(j for j in all_jobs() if j.fn is fit_table)
     run_dir = args.out if args.out is not None else default_run_dir("fit", args.seed)
     _run_dir[:] = [run_dir]
@@ -319,6 +326,11 @@ def _diagnose(args) -> int:
     run_dir = args.run_dir / "diagnosis"
     _run_dir[:] = [run_dir]
     if (run_dir / "result.json").exists():
+        done = read_result(run_dir)["settings"].get("repeats")
+        if args.repeats and settings.repeats != done:  # it would go on with its own repeats
+            raise BadInput(f"{run_dir} holds a diagnosis with {done} repeats, not "
+                           f"{settings.repeats}; leave --repeats out to continue or show it, "
+                           f"or move that folder away to diagnose again")
         result = resume_run(run_dir)
     else:
         result = start_run(jobs["diagnose"], settings, seed=fit["seed"], quick=False,

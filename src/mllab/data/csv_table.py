@@ -122,7 +122,7 @@ def _read_text(path: Path, where: str) -> str:
 
 def _read_rows(text: str, where: str) -> tuple[list[str], list[list[str]], list[int]]:
     r"""Header, data rows and each data row's line number (blank lines skipped)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # an unclosed quote too
     header: list[str] | None = None
     rows, lines = [], []
     try:

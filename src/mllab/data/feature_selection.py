@@ -152,9 +152,9 @@ def _check_xy(x: Tensor, y: Tensor, task: str) -> None:
         raise ValueError(f"x must be a floating point (N, C) tensor, got {_describe(x)}")
     if not (isinstance(y, Tensor) and y.shape == (x.shape[0],)):
         raise ValueError(f"y must be a ({x.shape[0]},) tensor, got {_describe(y)}")
-    if x.shape[0] < 3:
-        raise ValueError(f"at least 3 training rows are needed to score features, got "
-                         f"{x.shape[0]}")
+    if x.shape[0] < 3:  # the data, not the caller, is at fault: one line, as bad input
+        raise ConfigError(f"at least 3 training rows are needed to score features, got "
+                          f"{x.shape[0]}")
     if not bool(torch.isfinite(x).all()) or (y.is_floating_point()
                                              and not bool(torch.isfinite(y).all())):
         raise ValueError("x and y must be finite (no NaN or inf)")
@@ -162,7 +162,8 @@ def _check_xy(x: Tensor, y: Tensor, task: str) -> None:
         if y.is_floating_point() or y.dtype == torch.bool:
             raise ValueError(f"classification needs integer class labels, got {y.dtype}")
         if torch.unique(y).numel() < 2:
-            raise ValueError("classification needs at least 2 classes in y")
+            raise ConfigError("classification needs at least 2 classes in the training rows' "
+                              "target, got 1")
 
 
 def _describe(value: object) -> str:

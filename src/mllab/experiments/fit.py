@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from mllab.config import require
+from mllab.config import ConfigError, require
 from mllab.data import FeatureSelector, Table, load_csv, train_valid_split
 from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.context import RunContext
@@ -161,6 +161,11 @@ def fit_table(s: FitSettings, ctx: RunContext) -> Result:
     data = load_training_table(s)
     test = load_csv(s.predict, columns=data.feature_names) if s.predict else None
     x, y = data.x, data.y
+    if len(y) < 2:
+        raise ConfigError(f"{s.train} has 1 data row; fit needs at least 2 (rows to train on "
+                          f"and rows to validate on)")
+    require(s.cv is None or s.cv <= len(y), "cv", f"an integer in [2, {len(y)}] (one fold per "
+            f"row at most, the table's rows) or none", s.cv)
     train_rows, valid_rows = train_valid_split(len(y), s.valid_ratio, ctx.seed)
     ctx.plan(trials=(s.cv or 0) + 1)  # the diagnosis plans its own
     tables, metrics, cv_curves = [_scores_table(s, data, train_rows)], {}, []
@@ -288,7 +293,8 @@ def _plot_fit(ctx: RunContext, s: FitSettings, history: list[dict], cv_curves: l
     rows = scores["rows"][:_SHOWN_FEATURES]
     colours = ["tab:blue" if used else "0.7" for *_, used in rows]
     axes[1].barh([r[1] for r in rows][::-1], [r[2] for r in rows][::-1], color=colours[::-1])
-    axes[1].set(xlabel="F statistic (training rows)", xscale="log",
+    positive = any(r[2] > 0 for r in rows)  # a constant target scores every feature NaN
+    axes[1].set(xlabel="F statistic (training rows)", xscale="log" if positive else "linear",
                 title=f"Best {len(rows)} features (blue: used)")
     axes[1].tick_params(axis="y", labelsize=7)
     ctx.save_figure(fig, "fit", f"Left: training and validation {loss} per epoch of the final "

@@ -22,11 +22,12 @@ returns ``(B, out_features)`` logits for :func:`mllab.losses.cross_entropy`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from torch import Tensor, nn
 
-from mllab.config import is_real, require, require_int
+from mllab.config import ConfigError, is_real, require, require_int, shorten
 
 __all__ = ["ACTIVATIONS", "MLP", "MLPConfig"]
 
@@ -84,6 +85,19 @@ class MLPConfig:
                 "a float in [0, 1)", self.dropout)
 
 
+def _check_fits_in_memory(config: MLPConfig) -> None:
+    r"""Refuse, before allocating, a network whose float32 weights and gradients alone exceed
+    this machine's memory (a width of 10**9, say, which the kernel would kill the process for)."""
+    sizes = (config.in_features, *config.widths, config.out_features)
+    parameters = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:], strict=False))
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if 8 * parameters > memory:
+        raise ConfigError(f"width {shorten(config.widths)} makes {parameters:.3g} parameters, "
+                          f"whose weights and gradients need {8 * parameters / 2**30:.3g} GiB, "
+                          f"more than this machine's {memory / 2**30:.0f} GiB of memory; "
+                          f"choose smaller widths")
+
+
 class MLP(nn.Module):
     r"""``depth`` hidden layers (Linear, activation, Dropout if :math:`p > 0`), then a Linear.
 
@@ -97,6 +111,7 @@ class MLP(nn.Module):
     def __init__(self, config: MLPConfig) -> None:
         super().__init__()
         self.config = config
+        _check_fits_in_memory(config)
         layers: list[nn.Module] = []
         n_in = config.in_features
         for width in config.widths:

@@ -52,6 +52,7 @@ OPTIMIZERS = {"adam": Adam, "sgd": GradientDescent, "momentum": Momentum, "adagr
               "rmsprop": RMSProp}
 """The course's optimizers by name (:mod:`mllab.optim`)."""
 _FORMAT = "mllab-tabular-estimator-1"
+_FLOAT32_MAX = torch.finfo(torch.float32).max
 
 
 @dataclass
@@ -154,6 +155,12 @@ class TabularEstimator:
         self.feature_names = tuple(names)
         require(c.patience is None or valid is not None, "patience",
                 "None when no validation rows are given", c.patience)
+        if c.task == "regression":  # the MSE of the first steps is about the mean of y²
+            targets = y if valid is None else torch.cat([y, _rows(*valid)[1]])
+            if float(targets.double().square().sum()) > _FLOAT32_MAX:
+                raise ConfigError(f"target values up to {targets.abs().max().item():g} are too "
+                                  f"large: their squared errors overflow float32; rescale the "
+                                  f"target (divide it by a power of 10, say)")
         if c.task == "classification":
             self.classes = torch.unique(y)  # (K,) sorted
             require(len(self.classes) >= 2, "task", "regression, or a target with >= 2 "
@@ -206,8 +213,10 @@ class TabularEstimator:
         index = torch.searchsorted(self.classes, y).clamp_max(len(self.classes) - 1)
         unknown = self.classes[index] != y
         if unknown.any():
+            shown = ", ".join(f"{v:g}" for v in self.classes[:10].tolist())
+            more = f", ... ({len(self.classes)} in all)" if len(self.classes) > 10 else ""
             raise ConfigError(f"target value {y[unknown][0].item():g} was not seen in training "
-                              f"(classes: {', '.join(f'{v:g}' for v in self.classes.tolist())})")
+                              f"(classes: {shown}{more})")
         return self.transform(x).to(self.device), index.to(self.device)
 
     @torch.no_grad()
