@@ -152,8 +152,8 @@ def _fit_settings(args):
             continue
         if name in ("predict", "submission") and value:
             value = Path(value).absolute()
-        if name == "hidden" and value.strip().lower() == "linear":
-            value = ""
+        if name == "hidden":  # "16, 8" as "16,8"; "linear": no hidden layer
+            value = "" if value.strip().lower() == "linear" else value.replace(" ", "")
         pairs.append(f"{name}={value}")
     return FitSettings().with_overrides(pairs)
 

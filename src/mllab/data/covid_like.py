@@ -48,6 +48,7 @@ comparable with the homework's leaderboard.
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import torch
@@ -183,11 +184,19 @@ def write_covid_like_csv(
     path: str | Path, rows: int = 2700, *, days: int = 3, seed: int = 0, test: bool = False
 ) -> Path:
     r"""Write :func:`covid_like_rows` to ``path`` as CSV, values with 6 decimals, ``\n`` line
-    ends, so a file is byte-for-byte the same for the same arguments. Returns the path."""
+    ends, so a file is byte-for-byte the same for the same arguments. Written to a temporary
+    file beside it, then renamed: an interrupted write leaves no partial table. Returns the
+    path."""
     header, table = covid_like_rows(rows, days=days, seed=seed, test=test)
     path = Path(path)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows([row[0], *(f"{v:.{_DECIMALS}f}" for v in row[1:])] for row in table)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows([row[0], *(f"{v:.{_DECIMALS}f}" for v in row[1:])]
+                             for row in table)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
