@@ -53,6 +53,7 @@ def _short(text: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     from mllab import __version__
+    from mllab.experiments.fit_command import add_commands
 
     parser = _Parser(prog="mllab", description="The machine-learning course as experiments: "
                      "each lecture's claims run, judged from evidence over several seeds.",
@@ -85,77 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--out", type=Path, help="folder (default runs/verify/NAME)")
     verify.add_argument("--quick", action="store_true",
                         help="quick mode instead (a smoke test of verify itself)")
-    _fit_parser(sub)
-    diagnose = sub.add_parser("diagnose", help="the training-strategy lecture's diagnosis of "
-                                               "a fit: optimization, model bias or overfitting")
-    diagnose.add_argument("run_dir", type=Path, help="the folder of an mllab fit run")
-    diagnose.add_argument("--repeats", metavar="N", help="repeats of each compared model "
-                                                         "(default: the fit's, 5)")
-    data = sub.add_parser("data", help="write example data").add_subparsers(
-        dest="data_command", parser_class=_Parser, metavar="WHAT", required=True)
-    covid = data.add_parser("make-covid-like", help="a SYNTHETIC table with the schema of the "
-                                                    "course's first homework (COVID-19 cases)")
-    covid.add_argument("out", type=Path, help="the CSV to write (must not exist)")
-    covid.add_argument("--rows", default="2700", help="rows (default 2700)")
-    covid.add_argument("--days", default="3", help="days of survey features, 1..5 (default 3)")
-    covid.add_argument("--seed", type=_seed, default=0)
-    covid.add_argument("--test", action="store_true",
-                       help="a test table: without the target column, other rows")
+    add_commands(sub, _seed)  # fit, diagnose, data
     return parser
-
-
-_FIT_OPTIONS = {  # option -> (setting, help)
-    "--target": ("target", "the column to predict (required)"),
-    "--drop": ("drop", "comma-separated columns (names or patterns like cli*) not to use"),
-    "--columns": ("columns", "comma-separated features to use (default: all other columns)"),
-    "--task": ("task", "regression (default) or classification"),
-    "--select": ("select", "keep the K features of the largest F statistic (training rows)"),
-    "--model": ("hidden", "hidden-layer widths, e.g. 16,8 (default, the course's sample "
-                          "network), or linear"),
-    "--activation": ("activation", "relu (default), sigmoid or tanh"),
-    "--optim": ("optimizer", "adam (default), sgd, momentum, adagrad or rmsprop"),
-    "--lr": ("lr", "learning rate (default 1e-3)"),
-    "--l2": ("l2", "L2 penalty (λ/2)Σw² on the weights, as weight_decay=λ (default 0)"),
-    "--epochs": ("epochs", "most epochs (default 300)"),
-    "--batch-size": ("batch_size", "rows per update (default 256)"),
-    "--patience": ("patience", "early-stopping patience in epochs, or none (default 30)"),
-    "--valid-ratio": ("valid_ratio", "share of rows held out for validation (default 0.2)"),
-    "--cv": ("cv", "K-fold cross-validation on all labelled rows first"),
-    "--predict": ("predict", "a test CSV to predict (the training features, no target)"),
-    "--submission": ("submission", "where the predictions go (default RUN/submission.csv)"),
-    "--repeats": ("repeats", "diagnosis: repeats of each compared model (default 5)"),
-    "--nproc": ("nproc", "processes training each model together (torch.distributed)"),
-    "--device": ("device", "cpu (default), cuda or auto"),
-}
-
-
-def _fit_parser(sub) -> None:
-    fit = sub.add_parser("fit", help="train on your own CSV table: validation, CV, "
-                                     "predictions, report")
-    fit.add_argument("train", type=Path, metavar="TRAIN.csv")
-    for option, (_, text) in _FIT_OPTIONS.items():
-        fit.add_argument(option, help=text, required=option == "--target")
-    fit.add_argument("--diagnose", action="store_true",
-                     help="also apply the training-strategy lecture's diagnosis")
-    fit.add_argument("--seed", type=_seed, default=0)
-    fit.add_argument("--out", type=Path, help="run folder (default runs/fit/<time>-s<seed>)")
-
-
-def _fit_settings(args):
-    r"""The fit's settings from its options, each parsed and checked as ``--set`` would."""
-    from mllab.experiments.fit import FitSettings
-
-    pairs = [f"train={args.train.absolute()}", f"diagnose={args.diagnose}"]
-    for option, (name, _) in _FIT_OPTIONS.items():
-        value = getattr(args, option[2:].replace("-", "_"))
-        if value is None:
-            continue
-        if name in ("predict", "submission") and value:
-            value = Path(value).absolute()
-        if name == "hidden":  # "16, 8" as "16,8"; "linear": no hidden layer
-            value = "" if value.strip().lower() == "linear" else value.replace(" ", "")
-        pairs.append(f"{name}={value}")
-    return FitSettings().with_overrides(pairs)
 
 
 def _summary(result: dict, run_dir: Path) -> str:
@@ -289,67 +221,25 @@ def _verify(args) -> int:
 
 
 def _fit(args) -> int:
-    from mllab.experiments.fit import fit_table, submission_path
-    from mllab.experiments.registry import all_jobs
-    from mllab.experiments.runner import default_run_dir, start_run
+    from mllab.experiments.fit_command import start_fit
 
-    settings = _fit_settings(args)
-    if settings.submission and not settings.predict:
-        raise BadInput("--submission is where the predictions of --predict TEST.csv go; give "
-                       "--predict too, or leave --submission out")
-    if settings.submission and submission_path(settings, Path()).exists():
-        raise BadInput(f"--submission {settings.submission} exists; choose a new file (it "
-                       f"is never overwritten)")
-    folder = submission_path(settings, Path()).parent
-    if settings.submission and not folder.is_dir():  # refused now, not after the training
-        raise BadInput(f"--submission {settings.submission}: {folder} is not an existing "
-                       f"folder; create it or choose a file in an existing folder")
-    exp = next(j for j in all_jobs() if j.fn is fit_table)
-    run_dir = args.out if args.out is not None else default_run_dir("fit", args.seed)
-    _run_dir[:] = [run_dir]
-    print(_summary(start_run(exp, settings, seed=args.seed, quick=False, out=run_dir),
-                   run_dir))
+    result, run_dir = start_fit(args, _run_dir.append)
+    print(_summary(result, run_dir))
     return 0
 
 
 def _diagnose(args) -> int:
-    from mllab.experiments.registry import all_jobs
-    from mllab.experiments.runner import read_result, resume_run, start_run
+    from mllab.experiments.fit_command import start_diagnosis
 
-    fit = read_result(args.run_dir)
-    if fit["experiment"] != "fit":
-        raise BadInput(f"{args.run_dir} is a run of {fit['experiment']}; mllab diagnose "
-                       f"takes the folder of an mllab fit run")
-    jobs = {j.name: j for j in all_jobs()}
-    settings = jobs["fit"].settings.from_dict(fit["settings"])
-    settings = settings.with_overrides([f"repeats={args.repeats}"] if args.repeats else [])
-    run_dir = args.run_dir / "diagnosis"
-    _run_dir[:] = [run_dir]
-    if (run_dir / "result.json").exists():
-        done = read_result(run_dir)["settings"].get("repeats")
-        if args.repeats and settings.repeats != done:  # it would go on with its own repeats
-            raise BadInput(f"{run_dir} holds a diagnosis with {done} repeats, not "
-                           f"{settings.repeats}; leave --repeats out to continue or show it, "
-                           f"or move that folder away to diagnose again")
-        result = resume_run(run_dir)
-    else:
-        result = start_run(jobs["diagnose"], settings, seed=fit["seed"], quick=False,
-                           out=run_dir)
+    result, run_dir = start_diagnosis(args, _run_dir.append)
     print(_summary(result, run_dir))
     return 0
 
 
 def _data(args) -> int:
-    from mllab.data import write_covid_like_csv
-    from mllab.experiments.base import parse_value
+    from mllab.experiments.fit_command import make_data
 
-    if args.out.exists():
-        raise BadInput(f"{args.out} exists; choose a new file (it is never overwritten)")
-    rows, days = (parse_value(k, v, int) for k, v in (("rows", args.rows),
-                                                      ("days", args.days)))
-    path = write_covid_like_csv(args.out, rows, days=days, seed=args.seed, test=args.test)
-    print(f"wrote {path}: {rows} rows of SYNTHETIC data with the schema of the course's first "
-          f"homework ({days} days{', no target: a test table' if args.test else ''})")
+    print(make_data(args))
     return 0
 
 
