@@ -57,7 +57,8 @@ class BeamSearchResult:
     r"""The ``beam_width`` best finished hypotheses of each batch item, best first."""
 
     sequences: Tensor
-    """LongTensor (B, K, T): the n-best, without the prompt, ``pad`` after EOS."""
+    """LongTensor (B, K, T): the n-best, without the prompt, ``pad`` after EOS (all ``pad`` in
+    an empty slot)."""
     scores: Tensor
     """(B, K): :math:`s(y) = \\log P(y) / |y|^\\alpha`, descending; ``-inf`` for empty slots
     (fewer than K sequences exist)."""
@@ -156,8 +157,8 @@ def beam_search(
         all_scores = torch.cat([fin_scores, torch.where(ends, length_normalised(top, t, alpha),
                                                         -torch.inf)], dim=1)  # (B, 3K)
         fin_scores, keep = all_scores.topk(K, dim=1)  # (B, K)
-        fin_log_p = torch.cat([fin_log_p, top], dim=1).gather(1, keep)
-        fin_len = torch.cat([fin_len, torch.full_like(top, t, dtype=torch.long)], 1).gather(1, keep)
+        fin_log_p = torch.cat([fin_log_p, top.masked_fill(~ends, -torch.inf)], 1).gather(1, keep)
+        fin_len = torch.cat([fin_len, ends.long() * t], dim=1).gather(1, keep)  # 0: empty slot
         keep_seq = keep[:, :, None].expand(-1, -1, max_len)  # (B, K, max_len)
         fin_seq = torch.cat([fin_seq, seq], dim=1).gather(1, keep_seq)
         if t == max_len:
@@ -172,6 +173,7 @@ def beam_search(
         done |= fin_scores[:, -1] >= bound
         if bool(done.all()):
             break
+    fin_seq = fin_seq.masked_fill(fin_len[:, :, None] == 0, pad)  # empty slots: all pad
     T = int(fin_len.max().clamp(min=1))
     return BeamSearchResult(sequences=fin_seq[:, :, :T], scores=fin_scores, log_probs=fin_log_p,
                             lengths=fin_len)
