@@ -113,3 +113,41 @@ def test_bad_arguments_name_themselves(kwargs, message):
     args = {"max_len": 3} | kwargs
     with pytest.raises(ConfigError, match=message):
         beam_search(lambda t, s: (torch.zeros(len(t), 3), None), 0, 2, batch_size=1, **args)
+
+
+def _conditioned(model, M):
+    """The table model plus a per-item memory (an encoder's output) kept in a dict state."""
+    def step(tokens, state):
+        logits, _ = model(tokens, None)
+        return logits + state["memory"] @ M, {**state, "calls": state["calls"] + 1}
+    return step
+
+
+def test_an_initial_state_is_repeated_per_beam_and_conditions_each_item(table_lm):
+    g = torch.Generator().manual_seed(8)
+    memory = 3.0 * torch.randn(3, 4, generator=g, dtype=torch.float64)  # (B, 4)
+    step = _conditioned(table_lm(V, 8, scale=0.5, max_prefix=9),
+                        torch.randn(4, V, generator=g, dtype=torch.float64))
+    batched = beam_search(step, BOS, EOS, 6, 3, beam_width=3, alpha=1.0,
+                          init_state={"memory": memory, "calls": 0})
+    for b in range(3):
+        alone = beam_search(step, BOS, EOS, 6, 1, beam_width=3, alpha=1.0,
+                            init_state={"memory": memory[b:b + 1], "calls": 0})
+        assert torch.equal(batched.scores[b], alone.scores[0])
+    assert len({tuple(t) for t in batched.tokens.tolist()}) > 1  # the memory matters
+    greedy = greedy_decode(step, BOS, EOS, 6, 3, init_state={"memory": memory, "calls": 0})
+    beam1 = beam_search(step, BOS, EOS, 6, 3, beam_width=1,
+                        init_state={"memory": memory, "calls": 0})
+    assert torch.equal(greedy.tokens, beam1.tokens)
+
+
+def test_the_search_stops_once_k_finished_beat_every_live_hypothesis():
+    calls = []
+
+    def model(tokens, state):  # EOS has probability 0.9 after every prefix
+        calls.append(tokens.shape[1])
+        return torch.tensor([[0.05, 0.05, 0.9]]).log().expand(len(tokens), -1), None
+
+    out = beam_search(model, 3, 2, 50, 1, beam_width=2)
+    assert len(calls) == 2  # EOS (0.9) at step 1, then A EOS or B EOS (0.045) at step 2
+    assert out.scores.exp()[0].tolist() == pytest.approx([0.9, 0.045])

@@ -57,15 +57,15 @@ class BeamSearchResult:
     r"""The ``beam_width`` best finished hypotheses of each batch item, best first."""
 
     sequences: Tensor
-    """LongTensor (B, K, T): the n-best, without the prompt, ``pad`` after EOS (all ``pad`` in
+    r"""LongTensor (B, K, T): the n-best, without the prompt, ``pad`` after EOS (all ``pad`` in
     an empty slot)."""
     scores: Tensor
-    """(B, K): :math:`s(y) = \\log P(y) / |y|^\\alpha`, descending; ``-inf`` for empty slots
+    r"""(B, K): :math:`s(y) = \log P(y) / |y|^\alpha`, descending; ``-inf`` for empty slots
     (fewer than K sequences exist)."""
     log_probs: Tensor
-    """(B, K): :math:`\\log P(y)`."""
+    r"""(B, K): :math:`\log P(y)`."""
     lengths: Tensor
-    """LongTensor (B, K): :math:`|y|`, EOS included (0 for empty slots)."""
+    r"""LongTensor (B, K): :math:`|y|`, EOS included (0 for empty slots)."""
 
     @property
     def tokens(self) -> Tensor:

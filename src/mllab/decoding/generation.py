@@ -30,13 +30,13 @@ class Generation:
     r"""Sequences generated from a batch of prompts, without the prompts."""
 
     tokens: Tensor
-    """LongTensor (B, T): the generated tokens, EOS included, ``pad`` after it; T is the length
+    r"""LongTensor (B, T): the generated tokens, EOS included, ``pad`` after it; T is the length
     of the longest sequence (at most ``max_len``)."""
     token_log_probs: Tensor
-    """(B, T): :math:`\\log p(y_t \\mid y_{<t})` of each generated token under the model's own
+    r"""(B, T): :math:`\log p(y_t \mid y_{<t})` of each generated token under the model's own
     softmax (before any temperature or filtering), 0 at padding."""
     lengths: Tensor
-    """LongTensor (B,): the number of generated tokens, EOS included."""
+    r"""LongTensor (B,): the number of generated tokens, EOS included."""
 
     @property
     def log_prob(self) -> Tensor:

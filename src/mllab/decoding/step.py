@@ -43,13 +43,13 @@ from mllab.config import ConfigError, is_int, require, require_int
 __all__ = ["Reorder", "State", "StepFn", "log_probs_of", "prompt_tokens", "reorder_state"]
 
 State = Any
-"""Whatever the model keeps between steps (a key/value cache, an encoder's output), or None."""
+r"""Whatever the model keeps between steps (a key/value cache, an encoder's output), or None."""
 
 StepFn = Callable[[Tensor, State], tuple[Tensor, State]]
-"""``step_fn(tokens (N, t), state) -> (logits (N, V), new_state)``."""
+r"""``step_fn(tokens (N, t), state) -> (logits (N, V), new_state)``."""
 
 Reorder = Callable[[State, Tensor], State]
-"""``reorder(state, index) -> state`` with row ``i`` of the result row ``index[i]`` of ``state``."""
+r"""``reorder(state, index) -> state``, row ``i`` of the result row ``index[i]`` of ``state``."""
 
 
 def reorder_state(state: State, index: Tensor) -> State:
