@@ -99,7 +99,9 @@ def attention_weights(q: Tensor, k: Tensor, mask: Tensor | None = None, *,
 
     Returns:
         Weights of shape ``(..., Tq, Tk)``; each row sums to 1 over the visible keys and is 0
-        on the hidden ones.
+        on the hidden ones. A query with no visible key has no distribution: its row is NaN
+        (``F.scaled_dot_product_attention`` returns a zero output for it instead), so masks
+        must leave every query at least one key, as padding and causal masks do.
     """
     alpha = dot_product_scores(q, k, scale=scale)  # (..., Tq, Tk)
     if mask is not None:
