@@ -15,8 +15,8 @@ from types import ModuleType as _ModuleType
 
 __version__ = "0.1.0"
 
-SUBMODULES = ("analysis", "classify", "config", "data", "decoding", "losses", "metrics", "nn",
-              "optim", "report", "train")
+SUBMODULES = ("analysis", "attention", "classify", "config", "data", "decoding", "losses",
+              "metrics", "nn", "optim", "report", "train", "transformer")
 """The library's subpackages and modules that ``mllab.<name>`` imports on first access."""
 
 
