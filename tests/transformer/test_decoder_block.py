@@ -4,25 +4,20 @@ in float64), and incremental decoding with the cache equal to the full causal co
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
 
 from mllab.attention.masks import causal_mask, padding_mask
-from mllab.attention.multi_head import MultiHeadAttention
 from mllab.transformer.decoder_block import DecoderBlock, DecoderBlockCache
 
+sys.path.insert(0, str(Path(__file__).parent))
+from torch_weights import copy_attention  # noqa: E402
+
 f64 = torch.float64
-
-
-def copy_attention(ours: MultiHeadAttention, theirs: nn.MultiheadAttention) -> None:
-    """``in_proj_weight`` is ``[W_q; W_k; W_v]`` stacked by rows."""
-    with torch.no_grad():
-        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight,
-                                               ours.v_proj.weight]))
-        theirs.in_proj_bias.copy_(torch.cat([ours.q_proj.bias, ours.k_proj.bias,
-                                             ours.v_proj.bias]))
-        theirs.out_proj.load_state_dict(ours.out_proj.state_dict())
 
 
 def _pair(norm_first: bool, reference: bool = False):
