@@ -1,0 +1,2 @@
+r"""Text for the translation lectures: tokenisers and BLEU.
+"""
