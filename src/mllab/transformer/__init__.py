@@ -8,7 +8,9 @@ r"""The Transformer lecture: positional encoding, encoder and decoder blocks, th
 - :class:`EncoderClassifier` and :class:`EncoderClassifierConfig`: encoder blocks with a
   classifier per token or per sequence, full or truncated attention (the Self-attention lecture);
 - :class:`Transformer` and :class:`TransformerConfig`: embeddings, N encoder and N decoder
-  blocks, output projection; ``encode``, ``decode``, ``decode_step``.
+  blocks, output projection; ``encode``, ``decode``, ``decode_step``;
+- :class:`NonAutoregressiveTransformer` and :class:`NATConfig` (arXiv:1711.02281): a length
+  predictor and a decoder without causal mask, every position in one pass; :func:`nat_loss`.
 """
 
 from mllab.transformer.decoder_block import DecoderBlock, DecoderBlockCache
@@ -19,6 +21,14 @@ from mllab.transformer.encoder_classifier import (
     EncoderClassifierConfig,
 )
 from mllab.transformer.encoder_decoder import Transformer, TransformerConfig
+from mllab.transformer.non_autoregressive import (
+    NATConfig,
+    NonAutoregressiveTransformer,
+    length_loss,
+    nat_loss,
+    token_loss,
+    uniform_copy_index,
+)
 from mllab.transformer.positional_encoding import (
     POSITIONAL_ENCODINGS,
     LearnedPositionalEncoding,
@@ -45,3 +55,5 @@ __all__ = [
     "positional_encoding",
     "sinusoidal_table",
 ]
+__all__ += ["NATConfig", "NonAutoregressiveTransformer", "length_loss", "nat_loss", "token_loss",
+            "uniform_copy_index"]
