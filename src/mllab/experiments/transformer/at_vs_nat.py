@@ -1,0 +1,509 @@
+r"""``at-vs-nat``: autoregressive (AT) vs non-autoregressive (NAT) decoding, the Transformer
+lecture (Gu et al., arXiv:1711.02281).
+
+(a) **Time.** An AT decoder makes :math:`T` sequential steps (greedy decoding through
+:meth:`mllab.transformer.Transformer.step_function`, key/value cache), a NAT one parallel pass
+(:func:`mllab.decoding.nat_decode`). Both are timed for outputs of ``timing_lengths`` tokens,
+on untrained models of the experiment's sizes (time does not depend on the weights; END is
+never chosen by the timed AT model, so that every decode makes exactly :math:`T` steps):
+``timing_rounds`` rounds after one untimed warm-up round, each round timing every length of
+both models, the order flipped every round. Times are wall clock: they differ between runs and
+machines, unlike everything else in a run.
+
+(b) **Multi-modality.** A SYNTHETIC translation task (seeded) where every source has TWO valid
+translations: source tokens :math:`x_1 \dots x_S` (ids ``1 .. vocab``, :math:`S` uniform in
+``min_len .. max_len``) translate token by token either by the map :math:`a` or by the map
+:math:`b` (disjoint target words, "Danke schön" / "Vielen Dank"), the map drawn at random per
+example with probability 1/2, the same for the whole sentence. The AT decoder reads its own
+first word and continues in that translation; the NAT's positions are independent given
+:math:`x` and :math:`T`, so the argmax per position may take :math:`a` at one position and
+:math:`b` at another. Each test output is classified as *exactly one valid translation*,
+*mixed* (the right length, every token :math:`a(x_t)` or :math:`b(x_t)`, but both maps used),
+or *other*. A single-translation control (always :math:`a`) trains a NAT too: that it is exact
+there is the precondition that the failure on two translations is the multi-modality and not
+an untrained NAT.
+
+(c) **Length.** The NAT's output length is its length predictor's argmax (a classifier over
+``1 .. max_len`` from the mean-pooled memory): its accuracy on the test sources is judged; that
+every output has exactly the predicted length (or a length given) is shown as a
+demonstration.
+
+Each of ``repeats`` repeats draws its own data and initialisations; AT and NAT of a repeat see
+the same data (a paired design). Both train with Adam for ``steps`` steps on mini-batches
+drawn with replacement; the NAT with the true lengths and :func:`mllab.transformer.nat_loss`,
+the AT with teacher forcing.
+
+Differences from the paper: no knowledge distillation from an AT teacher (§3.2; distillation
+is the paper's remedy for multi-modality, and it is left out here so that the problem shows);
+a length classifier instead of fertilities; greedy AT decoding (no beam).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from mllab.config import require
+from mllab.decoding import greedy_decode, nat_decode
+from mllab.experiments.base import Result, Settings, experiment, table
+from mllab.experiments.context import RunContext
+from mllab.experiments.evidence import Check, Demonstration, Evidence, Precondition, paired
+from mllab.experiments.transformer import LECTURE
+from mllab.metrics import mean_and_spread
+from mllab.train import LoopConfig, LoopState
+from mllab.train.state import transient
+from mllab.transformer import (
+    NATConfig,
+    NonAutoregressiveTransformer,
+    Transformer,
+    TransformerConfig,
+    nat_loss,
+)
+
+PAD, BOS, EOS = 0, 1, 2
+r"""Target specials; source id 0 is padding, source words are ``1 .. vocab``."""
+
+OUTCOMES = ("exact", "mixed", "other")
+
+
+@dataclass
+class AtVsNatSettings(Settings):
+    vocab: int = 10
+    """Source words K; each has two target words a(v), b(v) (>= 2)."""
+    min_len: int = 4
+    """Shortest source (and target) (>= 2: one word cannot mix two translations)."""
+    max_len: int = 8
+    """Longest source (and target) (>= min_len)."""
+    train_size: int = 2000
+    """Training pairs per repeat (>= 1)."""
+    test_size: int = 500
+    """Test sources per repeat (>= 1)."""
+    d_model: int = 32
+    """Size of token vectors of both models (a multiple of num_heads)."""
+    num_heads: int = 2
+    """Attention heads (>= 1)."""
+    d_ff: int = 64
+    """Feed-forward hidden size (>= 1)."""
+    layers: int = 1
+    """Encoder blocks and decoder blocks of each model (>= 1)."""
+    positional: str = "learned"
+    """Positional encoding of both models: learned positions let the mean-pooled memory
+    carry the source length (in a pilot on the single-translation copy task the length
+    classifier learned it within 200 steps with learned positions, not with sinusoidal ones)."""
+    steps: int = 400
+    """Adam steps of each model (>= 1)."""
+    batch_size: int = 64
+    """Mini-batch size (>= 1)."""
+    lr: float = 3e-3
+    """Adam's learning rate (> 0)."""
+    repeats: int = 5
+    """Independent repeats: data and every initialisation (>= 1)."""
+    exact_margin: float = 0.2
+    """Margin on the differences of the fractions of outputs (b), in [0, 1): the claim is a
+    large effect (conditional independence leaves a NAT that mixes most of its outputs), so a
+    gap under a fifth of the test sources does not count."""
+    length_accuracy: float = 0.9
+    """Length accuracy the predictor must exceed (c), in (0, 1]: it controls the length when
+    it is right for at least 9 sources in 10."""
+    control_exact: float = 0.8
+    """Fraction of exact outputs the NAT must reach on the single-translation control (the
+    precondition that it is trained), in (0, 1]."""
+    timing_lengths: tuple[int, ...] = (8, 16, 32, 64)
+    """Output lengths T that are timed, increasing (each >= 1)."""
+    timing_batch: int = 32
+    """Sources decoded together in each timed call (>= 1)."""
+    timing_rounds: int = 5
+    """Timed rounds after one warm-up round (>= 2)."""
+    timing_tolerance: float = 0.1
+    """Timing noise allowance: times within this fraction of each other count as equal (>= 0);
+    repeated timings of the same work on this shared 2-core machine differ by 3–10% (the
+    benchmarks' A/A pairs)."""
+
+    def validate(self) -> None:
+        for name, least in (("vocab", 2), ("min_len", 2), ("train_size", 1), ("test_size", 1),
+                            ("num_heads", 1), ("d_ff", 1), ("layers", 1), ("steps", 1),
+                            ("batch_size", 1), ("repeats", 1), ("timing_batch", 1),
+                            ("timing_rounds", 2)):
+            require(getattr(self, name) >= least, name, f">= {least}", getattr(self, name))
+        require(self.max_len >= self.min_len, "max_len", f">= min_len = {self.min_len}",
+                self.max_len)
+        require(self.d_model >= 1 and self.d_model % self.num_heads == 0, "d_model",
+                "a positive multiple of num_heads", self.d_model)
+        require(self.lr > 0, "lr", "> 0", self.lr)
+        require(self.positional in ("sinusoidal", "learned"), "positional",
+                "'sinusoidal' or 'learned'", self.positional)
+        require(0 <= self.exact_margin < 1, "exact_margin", "in [0, 1)", self.exact_margin)
+        for name in ("length_accuracy", "control_exact"):
+            require(0 < getattr(self, name) <= 1, name, "in (0, 1]", getattr(self, name))
+        lengths = list(self.timing_lengths)
+        require(len(lengths) >= 2 and min(lengths) >= 1 and lengths == sorted(set(lengths)),
+                "timing_lengths", "two or more increasing integers >= 1", self.timing_lengths)
+        require(self.timing_tolerance >= 0, "timing_tolerance", ">= 0", self.timing_tolerance)
+
+    @classmethod
+    def quick(cls) -> AtVsNatSettings:
+        return cls(steps=100, train_size=500, test_size=200, repeats=2, timing_rounds=2,
+                   timing_lengths=(8, 32))
+
+
+# --- data (SYNTHETIC) --------------------------------------------------------------------
+
+
+def translations(src: Tensor, K: int) -> tuple[Tensor, Tensor]:
+    r"""The two valid translations of source words ``src`` ``(N, S)`` (0 = padding):
+    :math:`a(v) = v + 2` and :math:`b(v) = v + K + 2` (target ids; 0 stays padding)."""
+    real = src > 0
+    return (torch.where(real, src + 2, 0), torch.where(real, src + K + 2, 0))
+
+
+def multimodal_pairs(s: AtVsNatSettings, n: int, g: torch.Generator, *,
+                     two_modes: bool = True) -> dict:
+    r"""``n`` SYNTHETIC pairs: sources ``(n, max_len)`` padded with 0, their lengths, and a
+    target that is translation :math:`a` or (with probability 1/2 when ``two_modes``) :math:`b`
+    of the whole source."""
+    S = torch.randint(s.min_len, s.max_len + 1, (n,), generator=g)
+    src = torch.randint(1, s.vocab + 1, (n, s.max_len), generator=g)
+    src = src.masked_fill(torch.arange(s.max_len)[None, :] >= S[:, None], 0)  # (n, max_len)
+    a, b = translations(src, s.vocab)
+    use_b = (torch.rand(n, generator=g) < 0.5) if two_modes else torch.zeros(n, dtype=torch.bool)
+    return {"src": src, "lengths": S, "tgt": torch.where(use_b[:, None], b, a)}
+
+
+def classify(outputs: list[list[int]], src: Tensor, K: int) -> list[str]:
+    r"""``"exact"`` (one valid translation), ``"mixed"`` (the right length, every token a valid
+    translation of its source word, both maps used) or ``"other"``, per output."""
+    a, b = translations(src, K)
+    kinds = []
+    for y, x_a, x_b, x in zip(outputs, a.tolist(), b.tolist(), src.tolist(), strict=True):
+        S = sum(v > 0 for v in x)
+        ya, yb = x_a[:S], x_b[:S]
+        if y in (ya, yb):
+            kinds.append("exact")
+        elif len(y) == S and all(t in (p, q) for t, p, q in zip(y, ya, yb, strict=True)):
+            kinds.append("mixed")
+        else:
+            kinds.append("other")
+    return kinds
+
+
+# --- models and training -----------------------------------------------------------------
+
+
+def _at_model(s: AtVsNatSettings, max_len: int) -> Transformer:
+    return Transformer(TransformerConfig(
+        src_vocab=s.vocab + 1, tgt_vocab=2 * s.vocab + 3, d_model=s.d_model,
+        num_heads=s.num_heads, d_ff=s.d_ff, num_encoder_layers=s.layers,
+        num_decoder_layers=s.layers, max_len=max_len + 1, positional=s.positional))
+
+
+def _nat_model(s: AtVsNatSettings, max_len: int) -> NonAutoregressiveTransformer:
+    return NonAutoregressiveTransformer(NATConfig(
+        src_vocab=s.vocab + 1, tgt_vocab=2 * s.vocab + 3, d_model=s.d_model,
+        num_heads=s.num_heads, d_ff=s.d_ff, num_encoder_layers=s.layers,
+        num_decoder_layers=s.layers, max_len=max_len, positional=s.positional))
+
+
+def at_loss(model: Transformer, src: Tensor, S: Tensor, tgt: Tensor) -> Tensor:
+    r"""Teacher forcing: the decoder reads BEGIN, :math:`y_1 \dots y_T` and predicts
+    :math:`y_1 \dots y_T`, END; mean cross-entropy over the real positions."""
+    B = len(tgt)
+    end = torch.cat([tgt, torch.zeros(B, 1, dtype=tgt.dtype)], 1)  # (B, T + 1)
+    target = end.scatter(1, S[:, None], EOS)  # END at each length
+    tgt_in = torch.cat([torch.full((B, 1), BOS), target[:, :-1]], 1)  # (B, T + 1)
+    tgt_in = tgt_in.masked_fill(tgt_in == EOS, PAD)
+    logits = model(src, tgt_in, S)  # (B, T + 1, V)
+    return F.cross_entropy(logits.transpose(1, 2), target, ignore_index=PAD)
+
+
+@dataclass
+class _TrainState(LoopState):
+    model: nn.Module | None = None
+    optimizer: torch.optim.Optimizer | None = None
+    batches: torch.Generator | None = None
+    data: dict | None = transient()
+    kind: str = transient("nat")
+
+
+def _train_step(state: _TrainState) -> dict | None:
+    d, B = state.data, state.data["batch_size"]
+    i = torch.randint(len(d["src"]), (B,), generator=state.batches)
+    src, S, tgt = d["src"][i], d["lengths"][i], d["tgt"][i]
+    T = int(S.max())
+    src, tgt = src[:, :T], tgt[:, :T]
+    if state.kind == "at":
+        loss = at_loss(state.model, src, S, tgt)
+    else:
+        logits, length_logits = state.model(src, S, S)
+        loss = nat_loss(logits, tgt, S, length_logits)
+    state.optimizer.zero_grad()
+    loss.backward()
+    state.optimizer.step()
+    return {"loss": loss.item()} if state.step % 20 == 0 else None
+
+
+def _train(ctx: RunContext, s: AtVsNatSettings, name: str, kind: str, data: dict,
+           test: dict) -> dict:
+    r"""Train one model in its own trial and record its test outputs' classes."""
+    with ctx.trial(name) as t:
+        model = _at_model(s, s.max_len) if kind == "at" else _nat_model(s, s.max_len)
+        state = _TrainState(model=model, optimizer=torch.optim.Adam(model.parameters(), lr=s.lr),
+                            batches=ctx.generator(f"{name}/batches"),
+                            data={**data, "batch_size": s.batch_size}, kind=kind)
+        t.run(_train_step, state, LoopConfig(steps=s.steps), fingerprint=s.to_dict())
+        model.eval()
+        return t.record("evaluation", lambda: _evaluate(s, kind, model, test))
+
+
+def _outputs(s: AtVsNatSettings, kind: str, model: nn.Module, test: dict) -> tuple[list, dict]:
+    r"""The test outputs that (b) classifies, and for the NAT the length measurements (c).
+
+    The NAT's outputs for (b) are decoded at the TRUE length, so that a wrong length (judged
+    in (c)) is not counted as a mixed output; its outputs at the predicted length are
+    classified too, for information."""
+    src, S = test["src"], test["lengths"]
+    with torch.no_grad():
+        if kind == "at":
+            step_fn, state = model.step_function(src, S)
+            out = greedy_decode(step_fn, BOS, EOS, s.max_len + 1, len(src), init_state=state,
+                                pad=PAD)
+            rows = [y[: n - 1] if n > 0 and y[n - 1] == EOS else y[:n]
+                    for y, n in zip(out.tokens.tolist(), out.lengths.tolist(), strict=True)]
+            return rows, {}
+        argmax_length = model.predict_length(model.encode(src, S), S).argmax(-1) + 1
+        out = nat_decode(model, src, S, pad=PAD)
+        given = nat_decode(model, src, S, length=S, pad=PAD)
+        predicted = [y[:n] for y, n in zip(out.tokens.tolist(), out.lengths.tolist(),
+                                           strict=True)]
+        extra = {
+            "length_accuracy": (out.lengths == S).double().mean().item(),
+            "predicted_length_kept": _kept(out, argmax_length),
+            "given_length_kept": _kept(given, S),
+            "exact_at_predicted_length": classify(predicted, src, s.vocab).count("exact")
+            / len(src),
+        }
+        rows = [y[:n] for y, n in zip(given.tokens.tolist(), given.lengths.tolist(),
+                                      strict=True)]
+        return rows, extra
+
+
+def _kept(out, lengths: Tensor) -> float:
+    r"""Fraction of outputs of exactly ``lengths`` tokens: ``out.lengths`` equal to them and
+    only padding after them."""
+    after = torch.arange(out.tokens.shape[1])[None, :] >= lengths[:, None]  # (B, T)
+    ok = (out.lengths == lengths) & ((out.tokens == PAD) | ~after).all(1)
+    return ok.double().mean().item()
+
+
+def _evaluate(s: AtVsNatSettings, kind: str, model: nn.Module, test: dict) -> dict:
+    rows, extra = _outputs(s, kind, model, test)
+    kinds = classify(rows, test["src"], s.vocab)
+    n = len(kinds)
+    return {**{k: kinds.count(k) / n for k in OUTCOMES}, **extra,
+            "examples": [[x, y] for x, y in zip(test["src"][:4].tolist(), rows[:4],
+                                                strict=True)]}
+
+
+# --- timing ------------------------------------------------------------------------------
+
+
+def time_decoders(s: AtVsNatSettings, g: torch.Generator) -> dict:
+    r"""Wall time of decoding ``timing_batch`` sources into T tokens, AT (T greedy steps) and
+    NAT (one pass), for every T of ``timing_lengths``, interleaved over rounds (the order
+    flipped every round) after one untimed warm-up round. Untrained models: END is never
+    chosen by the AT model (its output row is zero, its bias very negative), so that each AT
+    decode makes exactly T steps."""
+    lengths = list(s.timing_lengths)
+    L = max(lengths)
+    at, nat = _at_model(s, L).eval(), _nat_model(s, L).eval()
+    with torch.no_grad():
+        at.output.weight[EOS] = 0.0
+        at.output.bias[EOS] = -1e4
+    sources = {T: torch.randint(1, s.vocab + 1, (s.timing_batch, T), generator=g)
+               for T in lengths}
+
+    def decode_at(T: int) -> int:
+        step_fn, state = at.step_function(sources[T])
+        return greedy_decode(step_fn, BOS, EOS, T, s.timing_batch, init_state=state).tokens \
+            .shape[1]
+
+    def decode_nat(T: int) -> int:
+        return nat_decode(nat, sources[T], length=T).tokens.shape[1]
+
+    jobs = [(name, T, f) for T in lengths for name, f in (("at", decode_at), ("nat", decode_nat))]
+    seconds: dict[str, list[list[float]]] = {"at": [[] for _ in lengths],
+                                             "nat": [[] for _ in lengths]}
+    with torch.no_grad():
+        for r in range(s.timing_rounds + 1):  # round 0 warms up
+            for name, T, f in jobs if r % 2 else jobs[::-1]:
+                begin = time.perf_counter()
+                produced = f(T)
+                if r:
+                    seconds[name][lengths.index(T)].append(time.perf_counter() - begin)
+                if produced != T:
+                    raise RuntimeError(f"{name} decoded {produced} tokens instead of {T}")
+    return {"lengths": lengths, "at_seconds": seconds["at"], "nat_seconds": seconds["nat"],
+            "at_median": [statistics.median(v) for v in seconds["at"]],
+            "nat_median": [statistics.median(v) for v in seconds["nat"]]}
+
+
+# --- judge -------------------------------------------------------------------------------
+
+
+def judge_at_vs_nat(m: dict, s: AtVsNatSettings) -> Evidence:
+    timing, runs = m["timing"], m["runs"]
+    lengths, at_t, nat_t = timing["lengths"], timing["at_seconds"], timing["nat_seconds"]
+    lo, hi = lengths[0], lengths[-1]
+    tol = math.log(1 + s.timing_tolerance)
+    reason_t = f"{s.timing_tolerance:.0%} is this machine's timing noise (timing_tolerance)"
+    at, nat, control = runs["at"], runs["nat"], runs["nat_control"]
+
+    def of(key: str, rs: list[dict]) -> list[float]:
+        return [r[key] for r in rs]
+
+    checks = [
+        Check(f"NAT decodes T = {hi} tokens faster than AT (one parallel pass vs {hi} "
+              f"sequential steps)", f"log(AT time / NAT time) at T = {hi}, per timing round "
+              f"(wall clock on this machine)",
+              [math.log(a / n) for a, n in zip(at_t[-1], nat_t[-1], strict=True)],
+              margin=tol, reason=reason_t),
+        Check(f"AT's decode time grows with T more than NAT's (T steps vs one pass), T = {lo} "
+              f"to {hi}", f"log of AT's time ratio T={hi}/T={lo} minus log of NAT's, per "
+              f"timing round (wall clock on this machine)",
+              [math.log(a1 / a0) - math.log(n1 / n0) for a0, a1, n0, n1 in
+               zip(at_t[0], at_t[-1], nat_t[0], nat_t[-1], strict=True)],
+              margin=tol, reason=reason_t),
+        Check("with two valid translations AT outputs exactly one of them more often than NAT",
+              "fraction of test outputs that are exactly one valid translation, AT minus NAT",
+              paired(of("exact", at), of("exact", nat)), margin=s.exact_margin,
+              reason="the claim is a large effect (exact_margin)"),
+        Check("NAT mixes the two translations (tokens of both in one output), AT does not",
+              "fraction of test outputs that mix the two translations, NAT minus AT",
+              paired(of("mixed", nat), of("mixed", at)), margin=s.exact_margin,
+              reason="the claim is a large effect (exact_margin)"),
+        Check("the length predictor controls the NAT's output length",
+              "fraction of test sources whose predicted length is the true length",
+              of("length_accuracy", nat), margin=0.0, threshold=s.length_accuracy,
+              reason=f"the predictor controls the length when it is right for "
+                     f"{s.length_accuracy:.0%} of the sources or more (length_accuracy)"),
+    ]
+    lowest = min(of("exact", control))
+    return Evidence(
+        checks=checks,
+        preconditions=[Precondition(
+            f"on the single-translation control the NAT outputs the translation exactly for "
+            f"at least {s.control_exact:.0%} of the test sources (it is trained)",
+            f"lowest {lowest:.3f}", lowest >= s.control_exact)],
+        demonstrations=[Demonstration(
+            "a NAT output has exactly the predicted length, or the length it is given (no END "
+            "to wait for)",
+            "fraction of outputs of the predicted length per repeat: "
+            + ", ".join(f"{v:.3f}" for v in of("predicted_length_kept", nat))
+            + "; of the given (true) length: "
+            + ", ".join(f"{v:.3f}" for v in of("given_length_kept", nat)))],
+        notes=["times are wall clock on this machine: they vary between machines and runs, "
+               "unlike every other number here; medians " + ", ".join(
+                   f"T={T}: AT {a * 1e3:.3g} ms, NAT {n * 1e3:.3g} ms" for T, a, n in
+                   zip(lengths, timing["at_median"], timing["nat_median"], strict=True))])
+
+
+# --- the experiment ----------------------------------------------------------------------
+
+
+@experiment(name="at-vs-nat", lecture=LECTURE, judge=judge_at_vs_nat,
+            claim="A non-autoregressive decoder (NAT) outputs every token in one parallel pass "
+                  "where an autoregressive one (AT) needs T sequential steps, and its output "
+                  "length is under the control of a length predictor; but when a source has "
+                  "several valid outputs NAT mixes them (the multi-modality problem) while AT "
+                  "commits to one.")
+def at_vs_nat(s: AtVsNatSettings, ctx: RunContext) -> Result:
+    ctx.plan(trials=1 + 3 * s.repeats)
+    with ctx.trial("timing") as t:
+        timing = t.record("seconds", lambda: time_decoders(s, ctx.generator("timing")))
+    runs: dict[str, list[dict]] = {"at": [], "nat": [], "nat_control": []}
+    for r in range(s.repeats):
+        g = ctx.generator(f"data/r{r}")
+        two = multimodal_pairs(s, s.train_size, g)
+        one = {**two, "tgt": translations(two["src"], s.vocab)[0]}  # the same sources, a only
+        test = multimodal_pairs(s, s.test_size, ctx.generator(f"test/r{r}"))
+        runs["at"].append(_train(ctx, s, f"at-r{r}", "at", two, test))
+        runs["nat"].append(_train(ctx, s, f"nat-r{r}", "nat", two, test))
+        runs["nat_control"].append(_train(ctx, s, f"nat-control-r{r}", "nat", one, test))
+    summary = {name: {k: mean_and_spread([run[k] for run in rs]) for k in OUTCOMES}
+               for name, rs in runs.items()}
+    _plot_timing(ctx, timing)
+    _plot_outcomes(ctx, runs)
+    return Result(metrics={"timing": timing, "runs": runs, "summary": summary},
+                  tables=_tables(s, timing, runs, summary))
+
+
+_LABELS = {"at": "AT, two translations", "nat": "NAT, two translations",
+           "nat_control": "NAT, one translation (control)"}
+
+
+def _tables(s: AtVsNatSettings, timing: dict, runs: dict, summary: dict) -> list[dict]:
+    time_rows = [[T, a * 1e3, n * 1e3, a / n] for T, a, n in
+                 zip(timing["lengths"], timing["at_median"], timing["nat_median"], strict=True)]
+    rows = [[_LABELS[name], *(f"{v[k][0]:.3f} ± {v[k][1]:.2g}" for k in OUTCOMES)]
+            for name, v in summary.items()]
+    nat = runs["nat"]
+    length_rows = [[r, run["length_accuracy"], run["predicted_length_kept"],
+                    run["given_length_kept"]] for r, run in enumerate(nat)]
+    examples = [[_LABELS[name], " ".join(map(str, [v for v in x if v])), " ".join(map(str, y))]
+                for name in ("at", "nat") for x, y in runs[name][0]["examples"]]
+    return [
+        table(f"Decode wall time of {s.timing_batch} sources (median of {s.timing_rounds} "
+              f"interleaved rounds, untrained models)",
+              ["T", "AT ms (T steps)", "NAT ms (one pass)", "AT / NAT"], time_rows),
+        table(f"Test outputs (mean ± sd over {s.repeats} repeats; SYNTHETIC task, "
+              f"target words a(v) = v + 2, b(v) = v + {s.vocab + 2})",
+              ["model", "exactly one translation", "mixed", "other"], rows),
+        table("NAT length predictor, per repeat (two translations)",
+              ["repeat", "length accuracy", "outputs of the predicted length",
+               "outputs of the given length"], length_rows),
+        table("Examples (repeat 0): source words and output target ids",
+              ["model", "source", "output"], examples),
+    ]
+
+
+def _plot_timing(ctx: RunContext, timing: dict) -> None:
+    from mllab.report import new_figure
+
+    fig, ax = new_figure(size=(6, 4))
+    T = timing["lengths"]
+    for name, color, label in (("at", "tab:red", "AT: T greedy steps"),
+                               ("nat", "tab:blue", "NAT: one parallel pass")):
+        for i, t in enumerate(T):
+            ax.scatter([t] * len(timing[f"{name}_seconds"][i]),
+                       [v * 1e3 for v in timing[f"{name}_seconds"][i]], color=color, s=8,
+                       alpha=0.5)
+        ax.plot(T, [v * 1e3 for v in timing[f"{name}_median"]], "o-", color=color, label=label)
+    ax.set(xscale="log", yscale="log", xlabel="output length T", ylabel="decode time (ms)",
+           title="Decode wall time vs output length")
+    ax.legend()
+    ctx.save_figure(fig, "timing", "Decode wall time against the output length T (dots: "
+                    "rounds, line: median; wall clock on this machine)")
+
+
+def _plot_outcomes(ctx: RunContext, runs: dict) -> None:
+    from mllab.report import new_figure
+
+    fig, ax = new_figure(size=(7, 4))
+    colors = {"exact": "tab:green", "mixed": "tab:orange", "other": "tab:gray"}
+    for i, rs in enumerate(runs.values()):
+        bottom = 0.0
+        for k in OUTCOMES:
+            v = sum(r[k] for r in rs) / len(rs)
+            ax.bar(i, v, bottom=bottom, color=colors[k], label=k if i == 0 else None)
+            bottom += v
+    ax.set_xticks(range(len(runs)), [_LABELS[n].replace(", ", "\n") for n in runs], fontsize=8)
+    ax.set(ylabel="fraction of test outputs", ylim=(0, 1),
+           title="Exactly one valid translation, mixed, or other")
+    ax.legend()
+    ctx.save_figure(fig, "outcomes", "Test outputs of each model (mean over repeats): exactly "
+                    "one valid translation, a mix of the two, or other")
