@@ -1,0 +1,119 @@
+"""The at-vs-nat experiment: its judge on hand-made metrics (timings, exact and mixed outputs,
+length accuracy, the control precondition) for every outcome; the SYNTHETIC data, the output
+classes and the teacher-forcing loss by hand; and its quick mode end to end."""
+
+import math
+
+import pytest
+import torch
+
+from mllab.experiments.transformer.at_vs_nat import (
+    EOS,
+    AtVsNatSettings,
+    at_loss,
+    classify,
+    judge_at_vs_nat,
+    multimodal_pairs,
+    translations,
+)
+
+
+def _run(exact, mixed, **extra):
+    return [{"exact": e, "mixed": m, "other": 1 - e - m, **extra}
+            for e, m in zip(exact, mixed, strict=True)]
+
+
+def _metrics(at_exact=(0.98, 0.99, 0.97), nat_exact=(0.1, 0.12, 0.08),
+             nat_mixed=(0.88, 0.86, 0.9), length=(0.97, 0.99, 0.98), control=(1.0, 0.99, 1.0),
+             nat_64=(0.002, 0.0021, 0.0019)):
+    timing = {"lengths": [8, 64],
+              "at_seconds": [[0.004, 0.0042, 0.0041], [0.032, 0.033, 0.031]],
+              "nat_seconds": [[0.0015, 0.0016, 0.0014], list(nat_64)],
+              "at_median": [0.0041, 0.032], "nat_median": [0.0015, sorted(nat_64)[1]]}
+    nat_extra = [{"length_accuracy": v, "predicted_length_kept": 1.0, "given_length_kept": 1.0}
+                 for v in length]
+    nat = [{**r, **x} for r, x in zip(_run(nat_exact, nat_mixed), nat_extra, strict=True)]
+    return {"timing": timing,
+            "runs": {"at": _run(at_exact, (0.0, 0.01, 0.0)), "nat": nat,
+                     "nat_control": _run(control, (0.0, 0.0, 0.0))}}
+
+
+@pytest.mark.parametrize(("kwargs", "outcomes", "verdict"), [
+    ({}, ["held"] * 5, "reproduced"),
+    ({"at_exact": (0.1, 0.11, 0.09), "nat_exact": (0.6, 0.62, 0.58),
+      "nat_mixed": (0.1, 0.12, 0.08)}, ["held", "held", "contradicted", "within noise", "held"],
+     "not reproduced"),
+    ({"length": (0.5, 0.6, 0.55)}, ["held"] * 4 + ["contradicted"], "not reproduced"),
+    ({"nat_64": (0.05, 0.052, 0.048)}, ["contradicted", "contradicted", "held", "held",
+                                          "held"], "not reproduced"),
+    ({"nat_exact": (0.9, 0.2, 0.5), "nat_mixed": (0.05, 0.7, 0.4)},
+     ["held", "held", "within noise", "within noise", "held"], "inconclusive"),
+    ({"control": (1.0, 0.5, 1.0)}, ["held"] * 5, "inconclusive"),  # NAT untrained
+])
+def test_judge(kwargs, outcomes, verdict):
+    evidence = judge_at_vs_nat(_metrics(**kwargs), AtVsNatSettings())
+    assert [c.outcome() for c in evidence.checks] == outcomes
+    assert evidence.verdict() == verdict
+    assert all("wall clock" in c.statistic for c in evidence.checks[:2])
+    assert "wall clock" in evidence.notes[0] and "1.000" in evidence.demonstrations[0].shown
+
+
+def test_the_timing_check_is_the_log_ratio_per_round():
+    evidence = judge_at_vs_nat(_metrics(), AtVsNatSettings())
+    assert evidence.checks[0].values[0] == pytest.approx(math.log(0.032 / 0.002))
+    growth = math.log(0.032 / 0.004) - math.log(0.002 / 0.0015)
+    assert evidence.checks[1].values[0] == pytest.approx(growth)
+
+
+def test_synthetic_pairs_have_two_translations_chosen_per_sentence():
+    s = AtVsNatSettings(vocab=5, min_len=3, max_len=6)
+    d = multimodal_pairs(s, 400, torch.Generator().manual_seed(0))
+    a, b = translations(d["src"], 5)
+    is_a, is_b = (d["tgt"] == a).all(1), (d["tgt"] == b).all(1)
+    assert bool((is_a ^ is_b).all())  # every target is exactly one of them
+    assert 0.4 < is_b.double().mean().item() < 0.6
+    assert d["lengths"].min() >= 3 and d["lengths"].max() <= 6
+    assert bool(((d["src"] > 0).sum(1) == d["lengths"]).all())
+    one = multimodal_pairs(s, 50, torch.Generator().manual_seed(0), two_modes=False)
+    assert torch.equal(one["tgt"], translations(one["src"], 5)[0])
+
+
+def test_classify_by_hand():
+    src = torch.tensor([[1, 2, 0], [1, 2, 0], [1, 2, 0], [3, 1, 2], [3, 1, 2]])
+    # K = 3: a(v) = v + 2, b(v) = v + 5
+    outputs = [[3, 4], [6, 7], [3, 7], [5, 3], [5, 3, 4]]
+    assert classify(outputs, src, 3) == ["exact", "exact", "mixed", "other", "exact"]
+
+
+def test_at_loss_is_teacher_forced_cross_entropy_by_hand():
+    from mllab.experiments.transformer.at_vs_nat import _at_model
+
+    s = AtVsNatSettings(vocab=4, max_len=4)
+    torch.manual_seed(0)
+    model = _at_model(s, 4)
+    src = torch.tensor([[1, 2, 3], [4, 1, 0]])
+    S = torch.tensor([3, 2])
+    tgt = torch.tensor([[3, 4, 5], [10, 7, 0]])
+    loss = at_loss(model, src, S, tgt)
+    expected, count = 0.0, 0
+    for b, y in enumerate([[3, 4, 5], [10, 7]]):
+        logp = model(src[b : b + 1, : int(S[b])], torch.tensor([[1, *y]])).log_softmax(-1)[0]
+        for t, v in enumerate([*y, EOS]):
+            expected -= logp[t, v].item()
+            count += 1
+    assert loss.item() == pytest.approx(expected / count, abs=1e-5)
+
+
+def test_settings_refuse_bad_values():
+    from mllab.config import ConfigError
+
+    for bad in ({"min_len": 1}, {"max_len": 3}, {"exact_margin": 1.0}, {"length_accuracy": 0},
+                {"timing_lengths": (8,)}, {"positional": "none"}, {"d_model": 31}):
+        with pytest.raises(ConfigError):
+            AtVsNatSettings(**bad)
+
+
+def test_quick_mode_writes_a_valid_run(quick_run):
+    result = quick_run("at-vs-nat")
+    assert len(result["checks"]) == 5 and "wall clock" in result["notes"][0]
+    assert result["metrics"]["runs"]["nat"][0]["given_length_kept"] == 1.0
