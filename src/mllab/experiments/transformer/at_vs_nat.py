@@ -1,48 +1,37 @@
 r"""``at-vs-nat``: autoregressive (AT) vs non-autoregressive (NAT) decoding, the Transformer
 lecture (Gu et al., arXiv:1711.02281).
 
-(a) **Time.** An AT decoder makes :math:`T` sequential steps (greedy decoding through
-:meth:`mllab.transformer.Transformer.step_function`, key/value cache), a NAT one parallel pass
-(:func:`mllab.decoding.nat_decode`). Both are timed for outputs of ``timing_lengths`` tokens,
-on untrained models of the experiment's sizes (time does not depend on the weights; END is
-never chosen by the timed AT model, so that every decode makes exactly :math:`T` steps):
-``timing_rounds`` rounds after one untimed warm-up round, each round timing every length of
-both models, the order flipped every round. Times are wall clock: they differ between runs and
-machines, unlike everything else in a run.
+(a) **Time.** AT greedy decoding (:meth:`mllab.transformer.Transformer.step_function`, key/value
+cache) makes :math:`T` sequential steps, :func:`mllab.decoding.nat_decode` one parallel pass.
+Both decode ``timing_batch`` sources into each of ``timing_lengths`` tokens, on untrained models
+of the experiment's sizes (the AT model never picks END, so it makes exactly :math:`T` steps),
+in ``timing_rounds`` rounds after a warm-up round, the order flipped every round. Wall clock:
+it differs between runs and machines, unlike everything else here.
 
-(b) **Multi-modality.** A SYNTHETIC translation task (seeded) where every source has TWO valid
-translations: source tokens :math:`x_1 \dots x_S` (ids ``1 .. vocab``, :math:`S` uniform in
-``min_len .. max_len``) translate token by token either by the map :math:`a` or by the map
-:math:`b` (disjoint target words, "Danke schön" / "Vielen Dank"), the map drawn at random per
-example with probability 1/2, the same for the whole sentence. The AT decoder reads its own
-first word and continues in that translation; the NAT's positions are independent given
-:math:`x` and :math:`T`, so the argmax per position may take :math:`a` at one position and
-:math:`b` at another. Each test output is classified as *exactly one valid translation*,
-*mixed* (the right length, every token :math:`a(x_t)` or :math:`b(x_t)`, but both maps used),
-or *other*. A single-translation control (always :math:`a`) trains a NAT too: that it is exact
-there is the precondition that the failure on two translations is the multi-modality and not
-an untrained NAT.
+(b) **Multi-modality.** SYNTHETIC pairs with TWO valid translations per source, one drawn per
+pair (:mod:`mllab.data.two_translations`). AT reads its own first word and continues in that
+translation; the NAT's positions are independent given :math:`x` and :math:`T`, so its argmax
+may mix them. Test outputs are *exact* (one valid translation), *mixed* or *other*; the NAT is
+decoded at the true length here, so that a wrong length (c) does not count as a mix. A NAT
+trained on a single translation of the same sources is the control: that it is exact is the
+precondition that (b) measures multi-modality, not an untrained NAT.
 
-(c) **Length.** The NAT's output length is its length predictor's argmax (a classifier over
-``1 .. max_len`` from the mean-pooled memory): its accuracy on the test sources is judged; that
-every output has exactly the predicted length (or a length given) is shown as a
-demonstration.
+(c) **Length.** The NAT's output length is the argmax of its length classifier (lengths
+``1 .. max_len`` from the mean-pooled memory): its test accuracy is judged; that the outputs
+have exactly the predicted (or given) length is a demonstration.
 
-Each of ``repeats`` repeats draws its own data and initialisations; AT and NAT of a repeat see
-the same data (a paired design). Both train with Adam for ``steps`` steps on mini-batches
-drawn with replacement; the NAT with the true lengths and :func:`mllab.transformer.nat_loss`,
-the AT with teacher forcing.
+Each repeat draws its own data and initialisations; AT and NAT of a repeat share the data
+(paired). Adam, ``steps`` mini-batches drawn with replacement; the NAT with the true lengths
+and :func:`mllab.transformer.nat_loss`, the AT with teacher forcing.
 
-Differences from the paper: no knowledge distillation from an AT teacher (§3.2; distillation
-is the paper's remedy for multi-modality, and it is left out here so that the problem shows);
-a length classifier instead of fertilities; greedy AT decoding (no beam).
+Differences from the paper: no knowledge distillation from an AT teacher (§3.2, the paper's
+remedy for multi-modality, left out so that the problem shows); a length classifier instead of
+fertilities; greedy AT decoding (no beam).
 """
 
 from __future__ import annotations
 
 import math
-import statistics
-import time
 from dataclasses import dataclass
 
 import torch
@@ -50,11 +39,18 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from mllab.config import require
-from mllab.decoding import greedy_decode, nat_decode
-from mllab.experiments.base import Result, Settings, experiment, table
+from mllab.data.two_translations import (
+    OUTPUT_CLASSES,
+    classify_outputs,
+    translations,
+    two_translation_pairs,
+)
+from mllab.decoding import greedy_decode, nat_decode, time_at_and_nat
+from mllab.experiments.base import Result, Settings, experiment
 from mllab.experiments.context import RunContext
 from mllab.experiments.evidence import Check, Demonstration, Evidence, Precondition, paired
 from mllab.experiments.transformer import LECTURE
+from mllab.experiments.transformer.plots import at_vs_nat_tables, plot_decode_time, plot_outcomes
 from mllab.metrics import mean_and_spread
 from mllab.train import LoopConfig, LoopState
 from mllab.train.state import transient
@@ -69,15 +65,13 @@ from mllab.transformer import (
 PAD, BOS, EOS = 0, 1, 2
 r"""Target specials; source id 0 is padding, source words are ``1 .. vocab``."""
 
-OUTCOMES = ("exact", "mixed", "other")
-
 
 @dataclass
 class AtVsNatSettings(Settings):
     vocab: int = 10
     """Source words K; each has two target words a(v), b(v) (>= 2)."""
     min_len: int = 4
-    """Shortest source (and target) (>= 2: one word cannot mix two translations)."""
+    """Shortest source and target (>= 2: one word cannot mix two translations)."""
     max_len: int = 8
     """Longest source (and target) (>= min_len)."""
     train_size: int = 2000
@@ -93,9 +87,8 @@ class AtVsNatSettings(Settings):
     layers: int = 1
     """Encoder blocks and decoder blocks of each model (>= 1)."""
     positional: str = "learned"
-    """Positional encoding of both models: learned positions let the mean-pooled memory
-    carry the source length (in a pilot on the single-translation copy task the length
-    classifier learned it within 200 steps with learned positions, not with sinusoidal ones)."""
+    """Positional encoding of both models: learned, so that the mean-pooled memory carries the
+    source length (a pilot on a copy task: learned within 200 steps, sinusoidal not)."""
     steps: int = 400
     """Adam steps of each model (>= 1)."""
     batch_size: int = 64
@@ -105,15 +98,12 @@ class AtVsNatSettings(Settings):
     repeats: int = 5
     """Independent repeats: data and every initialisation (>= 1)."""
     exact_margin: float = 0.2
-    """Margin on the differences of the fractions of outputs (b), in [0, 1): the claim is a
-    large effect (conditional independence leaves a NAT that mixes most of its outputs), so a
-    gap under a fifth of the test sources does not count."""
+    """Margin on the differences of fractions of outputs (b), in [0, 1): the claim is a large
+    effect (a NAT mixing most outputs), so a gap under a fifth of the sources does not count."""
     length_accuracy: float = 0.9
-    """Length accuracy the predictor must exceed (c), in (0, 1]: it controls the length when
-    it is right for at least 9 sources in 10."""
+    """Length accuracy the predictor must exceed (c), in (0, 1]: 9 sources in 10."""
     control_exact: float = 0.8
-    """Fraction of exact outputs the NAT must reach on the single-translation control (the
-    precondition that it is trained), in (0, 1]."""
+    """Exact outputs the NAT must reach on the single-translation control, in (0, 1]."""
     timing_lengths: tuple[int, ...] = (8, 16, 32, 64)
     """Output lengths T that are timed, increasing (each >= 1)."""
     timing_batch: int = 32
@@ -121,9 +111,8 @@ class AtVsNatSettings(Settings):
     timing_rounds: int = 5
     """Timed rounds after one warm-up round (>= 2)."""
     timing_tolerance: float = 0.1
-    """Timing noise allowance: times within this fraction of each other count as equal (>= 0);
-    repeated timings of the same work on this shared 2-core machine differ by 3–10% (the
-    benchmarks' A/A pairs)."""
+    """Timing noise allowance (>= 0): times within this fraction count as equal; repeated
+    timings on this shared 2-core machine differ by 3–10% (the benchmarks' A/A pairs)."""
 
     def validate(self) -> None:
         for name, least in (("vocab", 2), ("min_len", 2), ("train_size", 1), ("test_size", 1),
@@ -151,48 +140,6 @@ class AtVsNatSettings(Settings):
         return cls(steps=100, train_size=500, test_size=200, repeats=2, timing_rounds=2,
                    timing_lengths=(8, 32))
 
-
-# --- data (SYNTHETIC) --------------------------------------------------------------------
-
-
-def translations(src: Tensor, K: int) -> tuple[Tensor, Tensor]:
-    r"""The two valid translations of source words ``src`` ``(N, S)`` (0 = padding):
-    :math:`a(v) = v + 2` and :math:`b(v) = v + K + 2` (target ids; 0 stays padding)."""
-    real = src > 0
-    return (torch.where(real, src + 2, 0), torch.where(real, src + K + 2, 0))
-
-
-def multimodal_pairs(s: AtVsNatSettings, n: int, g: torch.Generator, *,
-                     two_modes: bool = True) -> dict:
-    r"""``n`` SYNTHETIC pairs: sources ``(n, max_len)`` padded with 0, their lengths, and a
-    target that is translation :math:`a` or (with probability 1/2 when ``two_modes``) :math:`b`
-    of the whole source."""
-    S = torch.randint(s.min_len, s.max_len + 1, (n,), generator=g)
-    src = torch.randint(1, s.vocab + 1, (n, s.max_len), generator=g)
-    src = src.masked_fill(torch.arange(s.max_len)[None, :] >= S[:, None], 0)  # (n, max_len)
-    a, b = translations(src, s.vocab)
-    use_b = (torch.rand(n, generator=g) < 0.5) if two_modes else torch.zeros(n, dtype=torch.bool)
-    return {"src": src, "lengths": S, "tgt": torch.where(use_b[:, None], b, a)}
-
-
-def classify(outputs: list[list[int]], src: Tensor, K: int) -> list[str]:
-    r"""``"exact"`` (one valid translation), ``"mixed"`` (the right length, every token a valid
-    translation of its source word, both maps used) or ``"other"``, per output."""
-    a, b = translations(src, K)
-    kinds = []
-    for y, x_a, x_b, x in zip(outputs, a.tolist(), b.tolist(), src.tolist(), strict=True):
-        S = sum(v > 0 for v in x)
-        ya, yb = x_a[:S], x_b[:S]
-        if y in (ya, yb):
-            kinds.append("exact")
-        elif len(y) == S and all(t in (p, q) for t, p, q in zip(y, ya, yb, strict=True)):
-            kinds.append("mixed")
-        else:
-            kinds.append("other")
-    return kinds
-
-
-# --- models and training -----------------------------------------------------------------
 
 
 def _at_model(s: AtVsNatSettings, max_len: int) -> Transformer:
@@ -231,11 +178,10 @@ class _TrainState(LoopState):
 
 
 def _train_step(state: _TrainState) -> dict | None:
-    d, B = state.data, state.data["batch_size"]
-    i = torch.randint(len(d["src"]), (B,), generator=state.batches)
-    src, S, tgt = d["src"][i], d["lengths"][i], d["tgt"][i]
-    T = int(S.max())
-    src, tgt = src[:, :T], tgt[:, :T]
+    d = state.data
+    i = torch.randint(len(d["src"]), (d["batch_size"],), generator=state.batches)
+    S = d["lengths"][i]
+    src, tgt = d["src"][i, : int(S.max())], d["tgt"][i, : int(S.max())]
     if state.kind == "at":
         loss = at_loss(state.model, src, S, tgt)
     else:
@@ -261,11 +207,8 @@ def _train(ctx: RunContext, s: AtVsNatSettings, name: str, kind: str, data: dict
 
 
 def _outputs(s: AtVsNatSettings, kind: str, model: nn.Module, test: dict) -> tuple[list, dict]:
-    r"""The test outputs that (b) classifies, and for the NAT the length measurements (c).
-
-    The NAT's outputs for (b) are decoded at the TRUE length, so that a wrong length (judged
-    in (c)) is not counted as a mixed output; its outputs at the predicted length are
-    classified too, for information."""
+    r"""The test outputs (b) classifies (the NAT's at the TRUE length) and, for the NAT, the
+    length measurements (c) and its exact outputs at the predicted length (information)."""
     src, S = test["src"], test["lengths"]
     with torch.no_grad():
         if kind == "at":
@@ -278,23 +221,20 @@ def _outputs(s: AtVsNatSettings, kind: str, model: nn.Module, test: dict) -> tup
         argmax_length = model.predict_length(model.encode(src, S), S).argmax(-1) + 1
         out = nat_decode(model, src, S, pad=PAD)
         given = nat_decode(model, src, S, length=S, pad=PAD)
-        predicted = [y[:n] for y, n in zip(out.tokens.tolist(), out.lengths.tolist(),
-                                           strict=True)]
-        extra = {
-            "length_accuracy": (out.lengths == S).double().mean().item(),
-            "predicted_length_kept": _kept(out, argmax_length),
-            "given_length_kept": _kept(given, S),
-            "exact_at_predicted_length": classify(predicted, src, s.vocab).count("exact")
-            / len(src),
-        }
-        rows = [y[:n] for y, n in zip(given.tokens.tolist(), given.lengths.tolist(),
-                                      strict=True)]
-        return rows, extra
+        extra = {"length_accuracy": (out.lengths == S).double().mean().item(),
+                 "predicted_length_kept": _kept(out, argmax_length),
+                 "given_length_kept": _kept(given, S),
+                 "exact_at_predicted_length":
+                     classify_outputs(_rows(out), src, s.vocab).count("exact") / len(src)}
+        return _rows(given), extra
+
+
+def _rows(out) -> list[list[int]]:
+    return [y[:n] for y, n in zip(out.tokens.tolist(), out.lengths.tolist(), strict=True)]
 
 
 def _kept(out, lengths: Tensor) -> float:
-    r"""Fraction of outputs of exactly ``lengths`` tokens: ``out.lengths`` equal to them and
-    only padding after them."""
+    r"""Fraction of outputs of exactly ``lengths`` tokens (and only padding after them)."""
     after = torch.arange(out.tokens.shape[1])[None, :] >= lengths[:, None]  # (B, T)
     ok = (out.lengths == lengths) & ((out.tokens == PAD) | ~after).all(1)
     return ok.double().mean().item()
@@ -302,57 +242,26 @@ def _kept(out, lengths: Tensor) -> float:
 
 def _evaluate(s: AtVsNatSettings, kind: str, model: nn.Module, test: dict) -> dict:
     rows, extra = _outputs(s, kind, model, test)
-    kinds = classify(rows, test["src"], s.vocab)
+    kinds = classify_outputs(rows, test["src"], s.vocab)
     n = len(kinds)
-    return {**{k: kinds.count(k) / n for k in OUTCOMES}, **extra,
+    return {**{k: kinds.count(k) / n for k in OUTPUT_CLASSES}, **extra,
             "examples": [[x, y] for x, y in zip(test["src"][:4].tolist(), rows[:4],
                                                 strict=True)]}
 
 
-# --- timing ------------------------------------------------------------------------------
-
 
 def time_decoders(s: AtVsNatSettings, g: torch.Generator) -> dict:
-    r"""Wall time of decoding ``timing_batch`` sources into T tokens, AT (T greedy steps) and
-    NAT (one pass), for every T of ``timing_lengths``, interleaved over rounds (the order
-    flipped every round) after one untimed warm-up round. Untrained models: END is never
-    chosen by the AT model (its output row is zero, its bias very negative), so that each AT
-    decode makes exactly T steps."""
-    lengths = list(s.timing_lengths)
-    L = max(lengths)
+    r""":func:`mllab.decoding.time_at_and_nat` on untrained models of the experiment's sizes
+    (time does not depend on the weights); the AT model never picks END (its output row is
+    zero, its bias very negative), so each AT decode makes exactly T steps."""
+    L = max(s.timing_lengths)
     at, nat = _at_model(s, L).eval(), _nat_model(s, L).eval()
     with torch.no_grad():
         at.output.weight[EOS] = 0.0
         at.output.bias[EOS] = -1e4
     sources = {T: torch.randint(1, s.vocab + 1, (s.timing_batch, T), generator=g)
-               for T in lengths}
-
-    def decode_at(T: int) -> int:
-        step_fn, state = at.step_function(sources[T])
-        return greedy_decode(step_fn, BOS, EOS, T, s.timing_batch, init_state=state).tokens \
-            .shape[1]
-
-    def decode_nat(T: int) -> int:
-        return nat_decode(nat, sources[T], length=T).tokens.shape[1]
-
-    jobs = [(name, T, f) for T in lengths for name, f in (("at", decode_at), ("nat", decode_nat))]
-    seconds: dict[str, list[list[float]]] = {"at": [[] for _ in lengths],
-                                             "nat": [[] for _ in lengths]}
-    with torch.no_grad():
-        for r in range(s.timing_rounds + 1):  # round 0 warms up
-            for name, T, f in jobs if r % 2 else jobs[::-1]:
-                begin = time.perf_counter()
-                produced = f(T)
-                if r:
-                    seconds[name][lengths.index(T)].append(time.perf_counter() - begin)
-                if produced != T:
-                    raise RuntimeError(f"{name} decoded {produced} tokens instead of {T}")
-    return {"lengths": lengths, "at_seconds": seconds["at"], "nat_seconds": seconds["nat"],
-            "at_median": [statistics.median(v) for v in seconds["at"]],
-            "nat_median": [statistics.median(v) for v in seconds["nat"]]}
-
-
-# --- judge -------------------------------------------------------------------------------
+               for T in s.timing_lengths}
+    return time_at_and_nat(at, nat, sources, bos=BOS, eos=EOS, rounds=s.timing_rounds)
 
 
 def judge_at_vs_nat(m: dict, s: AtVsNatSettings) -> Evidence:
@@ -412,8 +321,6 @@ def judge_at_vs_nat(m: dict, s: AtVsNatSettings) -> Evidence:
                    zip(lengths, timing["at_median"], timing["nat_median"], strict=True))])
 
 
-# --- the experiment ----------------------------------------------------------------------
-
 
 @experiment(name="at-vs-nat", lecture=LECTURE, judge=judge_at_vs_nat,
             claim="A non-autoregressive decoder (NAT) outputs every token in one parallel pass "
@@ -428,82 +335,16 @@ def at_vs_nat(s: AtVsNatSettings, ctx: RunContext) -> Result:
     runs: dict[str, list[dict]] = {"at": [], "nat": [], "nat_control": []}
     for r in range(s.repeats):
         g = ctx.generator(f"data/r{r}")
-        two = multimodal_pairs(s, s.train_size, g)
+        two = two_translation_pairs(s.train_size, s.vocab, s.min_len, s.max_len, g)
         one = {**two, "tgt": translations(two["src"], s.vocab)[0]}  # the same sources, a only
-        test = multimodal_pairs(s, s.test_size, ctx.generator(f"test/r{r}"))
+        test = two_translation_pairs(s.test_size, s.vocab, s.min_len, s.max_len,
+                                     ctx.generator(f"test/r{r}"))
         runs["at"].append(_train(ctx, s, f"at-r{r}", "at", two, test))
         runs["nat"].append(_train(ctx, s, f"nat-r{r}", "nat", two, test))
         runs["nat_control"].append(_train(ctx, s, f"nat-control-r{r}", "nat", one, test))
-    summary = {name: {k: mean_and_spread([run[k] for run in rs]) for k in OUTCOMES}
+    summary = {name: {k: mean_and_spread([run[k] for run in rs]) for k in OUTPUT_CLASSES}
                for name, rs in runs.items()}
-    _plot_timing(ctx, timing)
-    _plot_outcomes(ctx, runs)
+    plot_decode_time(ctx, timing)
+    plot_outcomes(ctx, runs)
     return Result(metrics={"timing": timing, "runs": runs, "summary": summary},
-                  tables=_tables(s, timing, runs, summary))
-
-
-_LABELS = {"at": "AT, two translations", "nat": "NAT, two translations",
-           "nat_control": "NAT, one translation (control)"}
-
-
-def _tables(s: AtVsNatSettings, timing: dict, runs: dict, summary: dict) -> list[dict]:
-    time_rows = [[T, a * 1e3, n * 1e3, a / n] for T, a, n in
-                 zip(timing["lengths"], timing["at_median"], timing["nat_median"], strict=True)]
-    rows = [[_LABELS[name], *(f"{v[k][0]:.3f} ± {v[k][1]:.2g}" for k in OUTCOMES)]
-            for name, v in summary.items()]
-    nat = runs["nat"]
-    length_rows = [[r, run["length_accuracy"], run["predicted_length_kept"],
-                    run["given_length_kept"]] for r, run in enumerate(nat)]
-    examples = [[_LABELS[name], " ".join(map(str, [v for v in x if v])), " ".join(map(str, y))]
-                for name in ("at", "nat") for x, y in runs[name][0]["examples"]]
-    return [
-        table(f"Decode wall time of {s.timing_batch} sources (median of {s.timing_rounds} "
-              f"interleaved rounds, untrained models)",
-              ["T", "AT ms (T steps)", "NAT ms (one pass)", "AT / NAT"], time_rows),
-        table(f"Test outputs (mean ± sd over {s.repeats} repeats; SYNTHETIC task, "
-              f"target words a(v) = v + 2, b(v) = v + {s.vocab + 2})",
-              ["model", "exactly one translation", "mixed", "other"], rows),
-        table("NAT length predictor, per repeat (two translations)",
-              ["repeat", "length accuracy", "outputs of the predicted length",
-               "outputs of the given length"], length_rows),
-        table("Examples (repeat 0): source words and output target ids",
-              ["model", "source", "output"], examples),
-    ]
-
-
-def _plot_timing(ctx: RunContext, timing: dict) -> None:
-    from mllab.report import new_figure
-
-    fig, ax = new_figure(size=(6, 4))
-    T = timing["lengths"]
-    for name, color, label in (("at", "tab:red", "AT: T greedy steps"),
-                               ("nat", "tab:blue", "NAT: one parallel pass")):
-        for i, t in enumerate(T):
-            ax.scatter([t] * len(timing[f"{name}_seconds"][i]),
-                       [v * 1e3 for v in timing[f"{name}_seconds"][i]], color=color, s=8,
-                       alpha=0.5)
-        ax.plot(T, [v * 1e3 for v in timing[f"{name}_median"]], "o-", color=color, label=label)
-    ax.set(xscale="log", yscale="log", xlabel="output length T", ylabel="decode time (ms)",
-           title="Decode wall time vs output length")
-    ax.legend()
-    ctx.save_figure(fig, "timing", "Decode wall time against the output length T (dots: "
-                    "rounds, line: median; wall clock on this machine)")
-
-
-def _plot_outcomes(ctx: RunContext, runs: dict) -> None:
-    from mllab.report import new_figure
-
-    fig, ax = new_figure(size=(7, 4))
-    colors = {"exact": "tab:green", "mixed": "tab:orange", "other": "tab:gray"}
-    for i, rs in enumerate(runs.values()):
-        bottom = 0.0
-        for k in OUTCOMES:
-            v = sum(r[k] for r in rs) / len(rs)
-            ax.bar(i, v, bottom=bottom, color=colors[k], label=k if i == 0 else None)
-            bottom += v
-    ax.set_xticks(range(len(runs)), [_LABELS[n].replace(", ", "\n") for n in runs], fontsize=8)
-    ax.set(ylabel="fraction of test outputs", ylim=(0, 1),
-           title="Exactly one valid translation, mixed, or other")
-    ax.legend()
-    ctx.save_figure(fig, "outcomes", "Test outputs of each model (mean over repeats): exactly "
-                    "one valid translation, a mix of the two, or other")
+                  tables=at_vs_nat_tables(s, timing, runs, summary))
