@@ -137,7 +137,7 @@ class AtVsNatSettings(Settings):
 
     @classmethod
     def quick(cls) -> AtVsNatSettings:
-        return cls(steps=100, train_size=500, test_size=200, repeats=2, timing_rounds=2,
+        return cls(steps=60, train_size=300, test_size=100, repeats=2, timing_rounds=2,
                    timing_lengths=(8, 32))
 
 
