@@ -15,7 +15,7 @@ def _run(exact, mixed, **extra):
             for e, m in zip(exact, mixed, strict=True)]
 
 
-def _metrics(at_exact=(0.98, 0.99, 0.97), nat_exact=(0.1, 0.12, 0.08),
+def _metrics(at_exact=(0.98, 0.99, 0.97), at_mixed=(0.0, 0.01, 0.0), nat_exact=(0.1, 0.12, 0.08),
              nat_mixed=(0.88, 0.86, 0.9), length=(0.97, 0.99, 0.98), control=(1.0, 0.99, 1.0),
              nat_64=(0.002, 0.0021, 0.0019)):
     timing = {"lengths": [8, 64],
@@ -26,21 +26,23 @@ def _metrics(at_exact=(0.98, 0.99, 0.97), nat_exact=(0.1, 0.12, 0.08),
                  for v in length]
     nat = [{**r, **x} for r, x in zip(_run(nat_exact, nat_mixed), nat_extra, strict=True)]
     return {"timing": timing,
-            "runs": {"at": _run(at_exact, (0.0, 0.01, 0.0)), "nat": nat,
+            "runs": {"at": _run(at_exact, at_mixed), "nat": nat,
                      "nat_control": _run(control, (0.0, 0.0, 0.0))}}
 
 
 @pytest.mark.parametrize(("kwargs", "outcomes", "verdict"), [
     ({}, ["held"] * 5, "reproduced"),
-    ({"at_exact": (0.1, 0.11, 0.09), "nat_exact": (0.6, 0.62, 0.58),
-      "nat_mixed": (0.1, 0.12, 0.08)}, ["held", "held", "contradicted", "within noise", "held"],
-     "not reproduced"),
+    ({"at_exact": (0.3, 0.32, 0.28), "at_mixed": (0.65, 0.6, 0.7),
+      "nat_exact": (0.6, 0.62, 0.58), "nat_mixed": (0.35, 0.32, 0.4)},
+     ["held", "held", "contradicted", "contradicted", "held"], "not reproduced"),
     ({"length": (0.5, 0.6, 0.55)}, ["held"] * 4 + ["contradicted"], "not reproduced"),
     ({"nat_64": (0.05, 0.052, 0.048)}, ["contradicted", "contradicted", "held", "held",
                                           "held"], "not reproduced"),
     ({"nat_exact": (0.9, 0.2, 0.5), "nat_mixed": (0.05, 0.7, 0.4)},
      ["held", "held", "within noise", "within noise", "held"], "inconclusive"),
     ({"control": (1.0, 0.5, 1.0)}, ["held"] * 5, "inconclusive"),  # NAT untrained
+    ({"at_exact": (0.1, 0.05, 0.02), "at_mixed": (0.0, 0.0, 0.0)},  # AT untrained: "other"
+     ["held", "held", "within noise", "held", "held"], "inconclusive"),
 ])
 def test_judge(kwargs, outcomes, verdict):
     evidence = judge_at_vs_nat(_metrics(**kwargs), AtVsNatSettings())
@@ -48,6 +50,17 @@ def test_judge(kwargs, outcomes, verdict):
     assert evidence.verdict() == verdict
     assert all("wall clock" in c.statistic for c in evidence.checks[:2])
     assert "wall clock" in evidence.notes[0] and "1.000" in evidence.demonstrations[0].shown
+
+
+def test_the_preconditions_name_an_untrained_model():
+    holds = [p.holds for p in judge_at_vs_nat(_metrics(), AtVsNatSettings()).preconditions]
+    assert holds == [True, True, True]
+    untrained_at = _metrics(at_exact=(0.1, 0.05, 0.02), at_mixed=(0.0, 0.0, 0.0))
+    holds = [p.holds for p in judge_at_vs_nat(untrained_at, AtVsNatSettings()).preconditions]
+    assert holds == [True, False, True]
+    untrained_nat = _metrics(nat_exact=(0.1, 0.1, 0.1), nat_mixed=(0.3, 0.3, 0.3))
+    holds = [p.holds for p in judge_at_vs_nat(untrained_nat, AtVsNatSettings()).preconditions]
+    assert holds == [True, True, False]
 
 
 def test_the_timing_check_is_the_log_ratio_per_round():
