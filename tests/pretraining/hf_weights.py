@@ -31,7 +31,8 @@ def copy_bert(ours, theirs) -> None:
         _linear(block.ffn[0], layer.intermediate.dense)
         _linear(block.ffn[3], layer.output.dense)
         layer.output.LayerNorm.load_state_dict(block.norm2.state_dict())
-    _linear(ours.pooler, theirs.pooler.dense)
+    if theirs.pooler is not None:  # the QA model has none
+        _linear(ours.pooler, theirs.pooler.dense)
 
 
 @torch.no_grad()
