@@ -95,11 +95,10 @@ class ExposureSettings(Settings):
 
 def schedule_k(steps: int) -> float:
     r"""The inverse-sigmoid :math:`k \ge 1` with :math:`\epsilon = 1/2` at half the steps:
-    the root of :math:`k \ln k = \text{steps} / 2` (bisection), or 1 when steps <= 2."""
+    the root of :math:`k \ln k = \text{steps} / 2` (bisection; it lies in
+    :math:`[1, \text{steps}/2 + e]`)."""
     target = steps / 2
-    lo, hi = 1.0, max(2.0, target)
-    if target <= 0:
-        return 1.0
+    lo, hi = 1.0, target + math.e
     for _ in range(100):
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if mid * math.log(mid) < target else (lo, mid)
