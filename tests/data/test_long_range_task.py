@@ -4,7 +4,7 @@ plain loop, the distances, and that out of a window's reach the label is at chan
 import pytest
 import torch
 
-from mllab.data import long_range_task, long_range_vocab
+from mllab.data import accuracy_by_distance, long_range_task, long_range_vocab
 
 
 def _gen(seed: int) -> torch.Generator:
@@ -62,3 +62,16 @@ def test_without_the_cue_the_label_is_independent_of_the_fillers_seen():
 def test_bad_sizes_are_refused():
     with pytest.raises(ValueError, match="classes >= 2"):
         long_range_task(3, 4, 1, generator=_gen(0))
+
+
+def test_accuracy_by_distance_counts_each_distance_as_a_loop_does():
+    task = long_range_task(40, 8, 3, generator=_gen(6))
+    predicted = torch.randint(0, 3, task.y.shape, generator=_gen(7))
+    got = accuracy_by_distance(predicted, task.y, task.distance, 9)
+    for d in range(10):
+        pairs = [(a, b) for a, b, e in zip(predicted.flatten().tolist(), task.y.flatten().tolist(),
+                                           task.distance.flatten().tolist(), strict=True) if e == d]
+        if pairs:
+            assert got[d] == pytest.approx(sum(a == b for a, b in pairs) / len(pairs))
+        else:
+            assert got[d] != got[d]  # NaN: no position that far (d > T - 1)

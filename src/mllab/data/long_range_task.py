@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-__all__ = ["LongRangeTask", "long_range_task", "long_range_vocab"]
+__all__ = ["LongRangeTask", "accuracy_by_distance", "long_range_task", "long_range_vocab"]
 
 
 @dataclass(frozen=True)
@@ -74,3 +74,23 @@ def long_range_task(n: int, length: int, classes: int, *,
     y = torch.where(at_cue, c[:, None], (f + c[:, None]) % K)  # y_t = (f_t + c) mod K
     distance = (t[None, :] - p[:, None]).abs()  # (N, T)
     return LongRangeTask(x=x, y=y, distance=distance, cue_position=p)
+
+
+def accuracy_by_distance(predicted: Tensor, y: Tensor, distance: Tensor,
+                         max_distance: int) -> list[float]:
+    r"""Accuracy of the positions at each distance :math:`d = 0..` ``max_distance`` from their
+    cue: :math:`\frac{\#\{\hat y_t = y_t,\ |t - p| = d\}}{\#\{|t - p| = d\}}` (NaN where no
+    position lies at that distance).
+
+    Args:
+        predicted: Predicted labels ``(N, T)``.
+        y: True labels ``(N, T)``.
+        distance: :attr:`LongRangeTask.distance`, ``(N, T)``.
+        max_distance: The largest distance reported (>= 0).
+    """
+    d = distance.flatten().long()
+    keep = d <= max_distance
+    correct = (predicted == y).flatten()[keep].double()
+    hits = torch.zeros(max_distance + 1, dtype=torch.float64).index_add_(0, d[keep], correct)
+    total = torch.bincount(d[keep], minlength=max_distance + 1).double()
+    return (hits / total).tolist()  # 0/0 = NaN where no position lies at distance d
