@@ -198,7 +198,6 @@ def judge_rnn(m: dict, s: RNNSettings) -> Evidence:
     far_band = f"at least {m['far_from']} from the cue"
     reason = f"the claims are directions; a difference below {s.accuracy_margin:g} counts as " \
              f"none (accuracy_margin)"
-    per_round = list(zip(*(zip(*rounds[n], strict=True) for n in MODELS), strict=True))
     slopes = {n: [loglog_slope(lengths, list(t)) for t in zip(*rounds[n], strict=True)]
               for n in MODELS}
     tol = math.log(1 + s.timing_tolerance)
@@ -220,7 +219,8 @@ def judge_rnn(m: dict, s: RNNSettings) -> Evidence:
         Check(f"self-attention trains faster than an RNN (T = {lengths[-1]})",
               f"log(GRU step time / self-attention step time) at T = {lengths[-1]}, per timing "
               f"round (wall clock on this machine)",
-              [math.log(r[0][-1] / r[1][-1]) for r in per_round], margin=tol,
+              [math.log(a / b) for a, b in zip(rounds["rnn"][-1], rounds["self-attention"][-1],
+                                               strict=True)], margin=tol,
               reason=f"{s.timing_tolerance:.0%} is this machine's timing noise "
                      f"(timing_tolerance)"),
         Check("an RNN's sequential steps make its time grow with T faster than "
