@@ -7,5 +7,5 @@ synthetic sequence tasks (named so).
 """
 
 LECTURE = "Transformer"
-EXPERIMENTS: tuple[str, ...] = ('at_vs_nat',)
+EXPERIMENTS: tuple[str, ...] = ("exposure_bias", "at_vs_nat")
 """The lecture's experiment modules, in the order of the course."""
