@@ -23,7 +23,8 @@ f64 = torch.float64
 def _pair(norm_first: bool, activation: str = "relu"):
     torch.manual_seed(0)
     ours = EncoderBlock(12, 3, 20, norm_first=norm_first, activation=activation).double()
-    theirs = nn.TransformerEncoderLayer(12, 3, 20, dropout=0.0, activation=activation,
+    torch_activation = nn.GELU(approximate="tanh") if activation == "gelu_tanh" else activation
+    theirs = nn.TransformerEncoderLayer(12, 3, 20, dropout=0.0, activation=torch_activation,
                                         batch_first=True, norm_first=norm_first).double()
     with torch.no_grad():  # random LayerNorm parameters, so that a swap would show
         for p in ours.parameters():
@@ -38,7 +39,7 @@ def _pair(norm_first: bool, activation: str = "relu"):
 
 @pytest.mark.parametrize("padded", [False, True], ids=["full", "padded"])
 @pytest.mark.parametrize("norm_first", [False, True], ids=["post-LN", "pre-LN"])
-@pytest.mark.parametrize("activation", ["relu", "gelu"])
+@pytest.mark.parametrize("activation", ["relu", "gelu", "gelu_tanh"])
 def test_equals_torch_encoder_layer_values_and_gradients(norm_first, padded, activation):
     ours, theirs = _pair(norm_first, activation)
     x = torch.randn(3, 7, 12, dtype=f64, requires_grad=True)
@@ -103,3 +104,19 @@ def test_refuses_bad_settings():
         EncoderBlock(8, 2, 0)
     with pytest.raises(ConfigError, match="num_heads must be a divisor of d_model = 8"):
         EncoderBlock(8, 3, 16)
+
+
+@pytest.mark.parametrize("norm_first", [False, True], ids=["post-LN", "pre-LN"])
+def test_causal_blocks_equal_torch_with_a_causal_mask_and_a_cache_equals_recomputation(
+        norm_first):
+    from mllab.attention import KVCache
+
+    ours, theirs = _pair(norm_first, "gelu_tanh")
+    x = torch.randn(2, 6, 12, dtype=f64)
+    causal = nn.Transformer.generate_square_subsequent_mask(6, dtype=torch.bool)
+    full = ours(x, is_causal=True)
+    assert (full - theirs(x, src_mask=causal, is_causal=True)).abs().max() < 1e-10
+    cache = KVCache()
+    steps = torch.cat([ours(x[:, :4], is_causal=True, kv_cache=cache)]
+                      + [ours(x[:, t:t + 1], is_causal=True, kv_cache=cache) for t in (4, 5)], 1)
+    assert (steps - full).abs().max() < 1e-12

@@ -12,6 +12,12 @@ from mllab.data.csv_table import CSVError, Table, load_csv
 from mllab.data.datasets import DATASETS, Split, load_dataset, raw_diabetes, split_indices
 from mllab.data.feature_selection import FeatureSelector
 from mllab.data.features import power_features
+from mllab.data.long_range_task import (
+    LongRangeTask,
+    accuracy_by_distance,
+    long_range_task,
+    long_range_vocab,
+)
 from mllab.data.scaling import Standardizer
 from mllab.data.synthetic import channel_views, kinked_curve, sliding_windows, xor_clusters
 from mllab.data.train_valid_split import train_valid_split
@@ -20,15 +26,19 @@ __all__ = [
     "CSVError",
     "DATASETS",
     "FeatureSelector",
+    "LongRangeTask",
     "Split",
     "Standardizer",
     "Table",
+    "accuracy_by_distance",
     "batch_indices",
     "channel_views",
     "covid_like_rows",
     "kinked_curve",
     "load_csv",
     "load_dataset",
+    "long_range_task",
+    "long_range_vocab",
     "power_features",
     "raw_diabetes",
     "sliding_windows",

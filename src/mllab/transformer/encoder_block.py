@@ -31,15 +31,20 @@ PyTorch's global generator.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from torch import Tensor, nn
 
-from mllab.attention.multi_head import MultiHeadAttention
+from mllab.attention.multi_head import KVCache, MultiHeadAttention
 from mllab.config import require, require_int
 
 __all__ = ["ACTIVATIONS", "EncoderBlock", "check_block_sizes", "feed_forward"]
 
-ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "gelu": nn.GELU}
-r"""Activation :math:`\phi` of the feed-forward network by name."""
+ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
+    "relu": nn.ReLU, "gelu": nn.GELU, "gelu_tanh": partial(nn.GELU, approximate="tanh")}
+r"""Activation :math:`\phi` of the feed-forward network by name (``"gelu"``: the exact erf form
+of BERT; ``"gelu_tanh"``: the tanh approximation of GPT-2)."""
 
 
 def check_block_sizes(d_model: int, num_heads: int, d_ff: int, dropout: float,
@@ -68,7 +73,7 @@ class EncoderBlock(nn.Module):
         d_ff: Hidden size of the feed-forward network.
         dropout: Dropout probability (attention weights, feed-forward, residual branches).
         norm_first: Pre-LN (arXiv:2002.04745) instead of the original post-LN.
-        activation: ``"relu"`` (the paper) or ``"gelu"``.
+        activation: ``"relu"`` (the paper), ``"gelu"`` or ``"gelu_tanh"``.
         reference: Attention from explicit weights instead of the fused kernel.
     """
 
@@ -84,17 +89,22 @@ class EncoderBlock(nn.Module):
         self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
         self.dropout1, self.dropout2 = nn.Dropout(dropout), nn.Dropout(dropout)
 
-    def _attend(self, x: Tensor, mask: Tensor | None) -> Tensor:
-        return self.dropout1(self.self_attn(x, mask=mask))  # (B, T, C)
+    def _attend(self, x: Tensor, mask: Tensor | None, is_causal: bool,
+                kv_cache: KVCache | None) -> Tensor:
+        return self.dropout1(self.self_attn(x, mask=mask, is_causal=is_causal,
+                                            kv_cache=kv_cache))  # (B, T, C)
 
     def _feed_forward(self, x: Tensor) -> Tensor:
         return self.dropout2(self.ffn(x))  # (B, T, C)
 
-    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+    def forward(self, x: Tensor, mask: Tensor | None = None, *, is_causal: bool = False,
+                kv_cache: KVCache | None = None) -> Tensor:
         r"""Encode ``x`` ``(B, T, C)``; ``mask`` (True = may attend) broadcasts to
-        ``(B, nh, T, T)``, e.g. :func:`mllab.attention.masks.padding_mask`."""
+        ``(B, nh, T, T)``, e.g. :func:`mllab.attention.masks.padding_mask`. With ``is_causal``
+        each token sees only itself and the tokens before it, and a ``kv_cache`` holds the keys
+        and values of earlier calls: a decoder-only model (GPT) is a stack of such blocks."""
         if self.norm_first:
-            x = x + self._attend(self.norm1(x), mask)  # x + MHA(LN(x))
+            x = x + self._attend(self.norm1(x), mask, is_causal, kv_cache)  # x + MHA(LN(x))
             return x + self._feed_forward(self.norm2(x))  # h + FFN(LN(h))
-        x = self.norm1(x + self._attend(x, mask))  # LN(x + MHA(x))
+        x = self.norm1(x + self._attend(x, mask, is_causal, kv_cache))  # LN(x + MHA(x))
         return self.norm2(x + self._feed_forward(x))  # LN(h + FFN(h))

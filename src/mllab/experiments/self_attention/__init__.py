@@ -7,5 +7,5 @@ Data: seeded synthetic sequence tasks (named so) and scikit-learn's digits cut i
 """
 
 LECTURE = "Self-attention"
-EXPERIMENTS: tuple[str, ...] = ()
+EXPERIMENTS: tuple[str, ...] = ("attention_vs_window", "attention_vs_rnn")
 """The lecture's experiment modules, in the order of the course."""

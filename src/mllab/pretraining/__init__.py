@@ -1,0 +1,30 @@
+r"""The self-supervised lectures: BERT and GPT.
+
+- :class:`Bert` and :class:`BertConfig`: token, position and segment embeddings, post-LN
+  encoder blocks, the ``[CLS]`` pooler;
+- :func:`mask_tokens` (15% chosen; 80% ``[MASK]``, 10% random, 10% unchanged) and
+  :func:`sentence_pairs` (next-sentence prediction);
+- heads: :class:`MaskedLMHead`, :class:`NextSentenceHead`, and the four downstream cases
+  :class:`SequenceClassifierHead`, :class:`TokenClassifierHead`, :class:`SpanHead` with
+  :func:`best_span` and :func:`windows` for extractive QA;
+- :class:`GPT` and :class:`GPTConfig`: causal pre-LN blocks, tied output layer, generation with
+  a key/value cache through ``mllab.decoding``.
+"""
+
+from mllab.pretraining.bert import Bert, BertConfig
+from mllab.pretraining.bert_heads import (
+    MaskedLMHead,
+    NextSentenceHead,
+    SequenceClassifierHead,
+    SpanHead,
+    TokenClassifierHead,
+)
+from mllab.pretraining.extractive_qa import best_span, windows
+from mllab.pretraining.gpt import GPT, GPTConfig
+from mllab.pretraining.masking import IGNORE_INDEX, MaskedTokens, mask_tokens
+from mllab.pretraining.next_sentence import IS_NEXT, NOT_NEXT, sentence_pairs
+
+__all__ = ["GPT", "IGNORE_INDEX", "IS_NEXT", "NOT_NEXT", "Bert", "BertConfig", "GPTConfig",
+           "MaskedLMHead", "MaskedTokens", "NextSentenceHead", "SequenceClassifierHead",
+           "SpanHead", "TokenClassifierHead", "best_span", "mask_tokens", "sentence_pairs",
+           "windows"]
