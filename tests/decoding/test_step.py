@@ -19,6 +19,17 @@ def test_reorder_state_takes_rows_of_every_tensor_and_keeps_the_containers():
     assert reorder_state(None, index) is None
 
 
+def test_reorder_state_takes_rows_inside_dataclasses_and_returns_new_ones():
+    from mllab.attention import KVCache
+
+    k = torch.arange(12.0).view(3, 1, 2, 2)  # (B, nh, T, hs)
+    cache = KVCache(k=k, v=-k, static=True)
+    out = reorder_state([cache], torch.tensor([1, 0, 0]))[0]
+    assert isinstance(out, KVCache) and out is not cache and out.static
+    assert torch.equal(out.k, k[[1, 0, 0]]) and torch.equal(out.v, -k[[1, 0, 0]])
+    assert torch.equal(cache.k, k)  # the old state is left as it was
+
+
 def test_prompt_tokens_from_an_int_and_from_tensors():
     assert torch.equal(prompt_tokens(7, 3), torch.full((3, 1), 7))
     assert torch.equal(prompt_tokens(torch.tensor([1, 2]), None), torch.tensor([[1], [2]]))

@@ -115,3 +115,34 @@ def test_config_refuses_bad_fields():
         TransformerConfig(src_vocab=3, tgt_vocab=3, dropout=1.5)
     with pytest.raises(ConfigError, match="norm_first must be a bool"):
         TransformerConfig(src_vocab=3, tgt_vocab=3, norm_first=1)
+
+
+@pytest.mark.parametrize("beam_width", [1, 3])
+def test_step_function_decodes_as_full_recomputation_does(beam_width):
+    from mllab.decoding import beam_search
+
+    model = _model(seed=3).double().eval()
+    src, lengths = torch.randint(0, 11, (3, 6)), torch.tensor([6, 4, 2])
+
+    def recompute(tokens, state):  # a plain function of the prefix, no cache
+        return model.decode(tokens, model.encode(src_rows, lengths_rows), lengths_rows)[:, -1], None
+
+    src_rows, lengths_rows = src.repeat_interleave(beam_width, 0), lengths.repeat_interleave(
+        beam_width, 0)  # (B*K, S): beam search's rows, item b's hypotheses together
+    with torch.no_grad():
+        step_fn, state = model.step_function(src, lengths)
+        cached = beam_search(step_fn, 1, 2, 7, 3, beam_width=beam_width, init_state=state)
+        full = beam_search(recompute, 1, 2, 7, 3, beam_width=beam_width)
+    assert torch.equal(cached.tokens, full.tokens)
+    assert torch.allclose(cached.score, full.score, atol=1e-10)
+
+
+def test_step_function_consumes_a_whole_prompt_at_the_first_call():
+    model = _model(seed=4).double().eval()
+    src, prompt = torch.randint(0, 11, (2, 5)), torch.randint(0, 13, (2, 4))
+    with torch.no_grad():
+        step_fn, state = model.step_function(src)
+        logits, state = step_fn(prompt, state)
+        full = model(src, prompt)[:, -1]
+    assert state["cache"][0].self_attn.length == 4
+    assert (logits - full).abs().max() < 1e-10

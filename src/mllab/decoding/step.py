@@ -23,8 +23,8 @@ Two kinds of model fit it:
   cache in ``state``. Beam search moves hypotheses between rows; it then calls
   ``reorder(state, index)`` so that row ``i`` of the new state is row ``index[i]`` of the old.
   The default, :func:`reorder_state`, applies ``index_select(0, index)`` to every tensor in a
-  (nested) tuple, list or dict, which is right whenever every tensor of the state is
-  batch-first; a model with another layout passes its own ``reorder``.
+  (nested) tuple, list, dict or dataclass (a key/value cache), which is right whenever every
+  tensor of the state is batch-first; a model with another layout passes its own ``reorder``.
 
 Decoders apply ``log_softmax`` to what ``step_fn`` returns, which leaves log-probabilities
 unchanged, so either may be returned.
@@ -32,6 +32,7 @@ unchanged, so either may be returned.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -56,7 +57,8 @@ def reorder_state(state: State, index: Tensor) -> State:
     r"""Rows ``index`` of every tensor in ``state`` (dimension 0), containers kept as they are.
 
     Args:
-        state: None, a tensor with the batch first, or a tuple, list or dict of those (nested).
+        state: None, a tensor with the batch first, or a tuple, list, dict or dataclass
+            instance of those (nested).
         index: LongTensor (N',) of rows to take; rows may repeat (beams sharing a prefix).
 
     Returns:
@@ -69,6 +71,9 @@ def reorder_state(state: State, index: Tensor) -> State:
         return type(state)(reorder_state(s, index) for s in state)
     if isinstance(state, dict):
         return {k: reorder_state(v, index) for k, v in state.items()}
+    if dataclasses.is_dataclass(state) and not isinstance(state, type):
+        return dataclasses.replace(state, **{f.name: reorder_state(getattr(state, f.name), index)
+                                             for f in dataclasses.fields(state) if f.init})
     return state
 
 

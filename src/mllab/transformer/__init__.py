@@ -5,12 +5,19 @@ r"""The Transformer lecture: positional encoding, encoder and decoder blocks, th
   :func:`positional_encoding` (by name);
 - :class:`EncoderBlock` (post-LN or pre-LN), :class:`DecoderBlock` with
   :class:`DecoderBlockCache` for incremental decoding;
+- :class:`EncoderClassifier` and :class:`EncoderClassifierConfig`: encoder blocks with a
+  classifier per token or per sequence, full or truncated attention (the Self-attention lecture);
 - :class:`Transformer` and :class:`TransformerConfig`: embeddings, N encoder and N decoder
   blocks, output projection; ``encode``, ``decode``, ``decode_step``.
 """
 
 from mllab.transformer.decoder_block import DecoderBlock, DecoderBlockCache
 from mllab.transformer.encoder_block import ACTIVATIONS, EncoderBlock
+from mllab.transformer.encoder_classifier import (
+    POOLINGS,
+    EncoderClassifier,
+    EncoderClassifierConfig,
+)
 from mllab.transformer.encoder_decoder import Transformer, TransformerConfig
 from mllab.transformer.positional_encoding import (
     POSITIONAL_ENCODINGS,
@@ -23,10 +30,13 @@ from mllab.transformer.positional_encoding import (
 
 __all__ = [
     "ACTIVATIONS",
+    "POOLINGS",
     "POSITIONAL_ENCODINGS",
     "DecoderBlock",
     "DecoderBlockCache",
     "EncoderBlock",
+    "EncoderClassifier",
+    "EncoderClassifierConfig",
     "LearnedPositionalEncoding",
     "NoPositionalEncoding",
     "SinusoidalPositionalEncoding",

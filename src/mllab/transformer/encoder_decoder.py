@@ -22,7 +22,8 @@ prefix.
 
 Differences from the paper: the source and target embeddings and the output projection are
 separate matrices (the paper shares them across a joint vocabulary); decoding strategies
-(greedy, beam search) live with the decoding lecture.
+(greedy, beam search) live with the decoding lecture; :meth:`Transformer.step_function` hands
+the model to them.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from torch import Tensor, nn
 
 from mllab.attention.masks import padding_mask
 from mllab.config import require, require_int
+from mllab.decoding.step import StepFn
 from mllab.transformer.decoder_block import DecoderBlock, DecoderBlockCache
 from mllab.transformer.encoder_block import EncoderBlock, check_block_sizes
 from mllab.transformer.positional_encoding import POSITIONAL_ENCODINGS, positional_encoding
@@ -177,4 +179,27 @@ class Transformer(nn.Module):
         for block, block_cache in zip(self.decoder, cache, strict=True):
             y = block(y, memory, memory_mask=memory_mask, is_causal=True, cache=block_cache)
         return self.output(self.decoder_norm(y))[:, 0]  # (B, V)
+
+    def step_function(self, src: Tensor,
+                      src_lengths: Tensor | None = None) -> tuple[StepFn, dict]:
+        r"""Encode ``src`` ``(B, S)`` once and hand the decoder to ``mllab.decoding`` (greedy,
+        beam search, sampling) as an incremental step function.
+
+        Returns:
+            ``(step_fn, init_state)``: ``step_fn(tokens (N, t), state) -> (logits (N, V),
+            state)`` feeds the tokens not yet in the cache through :meth:`decode_step` (BOS at
+            the first call, or every token of a longer prompt); the state holds the memory, the
+            source lengths and the cache, all batch-first, so the default ``reorder_state``
+            moves beam hypotheses between rows.
+        """
+        init_state = {"memory": self.encode(src, src_lengths), "src_lengths": src_lengths,
+                      "cache": self.new_cache()}
+
+        def step_fn(tokens: Tensor, state: dict) -> tuple[Tensor, dict]:
+            memory, lengths, cache = state["memory"], state["src_lengths"], state["cache"]
+            for position in range(cache[0].self_attn.length, tokens.shape[1]):
+                logits = self.decode_step(tokens[:, position], memory, cache, position, lengths)
+            return logits, state
+
+        return step_fn, init_state
 
