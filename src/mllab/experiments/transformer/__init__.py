@@ -7,5 +7,5 @@ synthetic sequence tasks (named so).
 """
 
 LECTURE = "Transformer"
-EXPERIMENTS: tuple[str, ...] = ("exposure_bias",)
+EXPERIMENTS: tuple[str, ...] = ("exposure_bias", "seq2seq_translation")
 """The lecture's experiment modules, in the order of the course."""
