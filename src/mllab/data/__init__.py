@@ -20,12 +20,15 @@ from mllab.data.csv_table import CSVError, Table, load_csv
 from mllab.data.datasets import DATASETS, Split, load_dataset, raw_diabetes, split_indices
 from mllab.data.feature_selection import FeatureSelector
 from mllab.data.features import power_features
+from mllab.data.local_task import local_counts, local_task
 from mllab.data.long_range_task import (
     LongRangeTask,
     accuracy_by_distance,
     long_range_task,
     long_range_vocab,
 )
+from mllab.data.order_task import order_task
+from mllab.data.patches import image_patches
 from mllab.data.scaling import Standardizer
 from mllab.data.synthetic import channel_views, kinked_curve, sliding_windows, xor_clusters
 from mllab.data.train_valid_split import train_valid_split
@@ -48,11 +51,15 @@ __all__ = [
     "batch_indices",
     "channel_views",
     "covid_like_rows",
+    "image_patches",
     "kinked_curve",
+    "local_counts",
+    "local_task",
     "load_csv",
     "load_dataset",
     "long_range_task",
     "long_range_vocab",
+    "order_task",
     "power_features",
     "raw_diabetes",
     "sliding_windows",
