@@ -7,5 +7,6 @@ Data: seeded synthetic sequence tasks (named so) and scikit-learn's digits cut i
 """
 
 LECTURE = "Self-attention"
-EXPERIMENTS: tuple[str, ...] = ("attention_vs_window", "attention_vs_rnn")
+EXPERIMENTS: tuple[str, ...] = ("attention_vs_window", "positional_encoding", "attention_vs_rnn",
+                               "attention_vs_cnn", "truncated_attention")
 """The lecture's experiment modules, in the order of the course."""
