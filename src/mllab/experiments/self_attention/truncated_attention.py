@@ -126,7 +126,7 @@ class TruncatedSettings(Settings):
 
     @classmethod
     def quick(cls) -> TruncatedSettings:
-        return cls(n_train=500, n_valid=200, n_test=300, epochs=10, patience=3, repeats=2)
+        return cls(n_train=300, n_valid=200, n_test=300, epochs=8, patience=3, repeats=2)
 
 
 def _model(s: TruncatedSettings, name: str) -> EncoderClassifier:
