@@ -95,7 +95,7 @@ class AttentionCNNSettings(Settings):
 
     @classmethod
     def quick(cls) -> AttentionCNNSettings:
-        return cls(sizes=(50, 0), updates=100, patience_updates=50, repeats=2)
+        return cls(sizes=(50, 0), updates=60, patience_updates=30, repeats=2)
 
 
 def _models(s: AttentionCNNSettings) -> dict:
