@@ -70,8 +70,8 @@ class CopySettings(Settings):
     copy_threshold: float = 0.5
     """The pointer copies most unseen names: its name accuracy must exceed this (in (0, 1))."""
     margin: float = 0.1
-    """Noise allowance on accuracies (>= 0): 10 points, more than initialisation alone moved
-    one model's accuracy between repeats in our expectation for a few hundred test replies."""
+    """Noise allowance on accuracies (>= 0): 10 points; on a few hundred test replies a
+    smaller difference is taken as none (fixed before the first run)."""
     template_floor: float = 0.8
     """Precondition: the model without pointer writes the reply right, names read as unk, on
     at least this share of test greetings (so that its failure to copy is not under-training)."""

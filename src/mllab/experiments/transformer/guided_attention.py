@@ -72,8 +72,8 @@ class GuidedSettings(Settings):
     repeats: int = 5
     """Independent repeats: data, initialisation and batch order (>= 1)."""
     margin: float = 1.0
-    """Noise allowance (>= 0) in errors per 100 reference tokens: one error in a hundred is
-    less than the spread we expect between initialisations."""
+    """Noise allowance (>= 0) in errors per 100 reference tokens: a difference under one
+    error per hundred tokens is taken as none (fixed before the first run)."""
     accuracy_margin: float = 0.05
     """Noise allowance (>= 0) on sequence accuracy: 5 points, 15 of 300 test spellings."""
 
