@@ -91,7 +91,7 @@ class CopySettings(Settings):
 
     @classmethod
     def quick(cls) -> CopySettings:
-        return cls(train_pairs=400, test_pairs=100, steps=80, repeats=2)
+        return cls(train_pairs=300, test_pairs=60, steps=50, repeats=2)
 
 
 def vocabulary() -> dict[str, int]:
