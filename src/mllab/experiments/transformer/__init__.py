@@ -7,5 +7,6 @@ synthetic sequence tasks (named so).
 """
 
 LECTURE = "Transformer"
-EXPERIMENTS: tuple[str, ...] = ("seq2seq_translation", "exposure_bias", "at_vs_nat")
+EXPERIMENTS: tuple[str, ...] = ("seq2seq_translation", "exposure_bias", "at_vs_nat",
+                                "copy_mechanism", "guided_attention")
 """The lecture's experiment modules, in the order of the course."""
