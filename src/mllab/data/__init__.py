@@ -7,6 +7,14 @@ importing this package is cheap.
 
 from mllab.data.augment import shift_images, with_shifted_copies
 from mllab.data.batching import batch_indices, updates_per_epoch
+from mllab.data.bible import (
+    BiblePair,
+    BibleSplit,
+    bible_pairs,
+    dropped_bible_chapters,
+    filter_max_words,
+    split_bible_pairs,
+)
 from mllab.data.covid_like import covid_like_rows, write_covid_like_csv
 from mllab.data.csv_table import CSVError, Table, load_csv
 from mllab.data.datasets import DATASETS, Split, load_dataset, raw_diabetes, split_indices
@@ -17,6 +25,12 @@ from mllab.data.synthetic import channel_views, kinked_curve, sliding_windows, x
 from mllab.data.train_valid_split import train_valid_split
 
 __all__ = [
+    "BiblePair",
+    "BibleSplit",
+    "bible_pairs",
+    "dropped_bible_chapters",
+    "filter_max_words",
+    "split_bible_pairs",
     "CSVError",
     "DATASETS",
     "FeatureSelector",

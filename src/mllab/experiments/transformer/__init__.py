@@ -7,5 +7,5 @@ synthetic sequence tasks (named so).
 """
 
 LECTURE = "Transformer"
-EXPERIMENTS: tuple[str, ...] = ()
+EXPERIMENTS: tuple[str, ...] = ("exposure_bias",)
 """The lecture's experiment modules, in the order of the course."""
