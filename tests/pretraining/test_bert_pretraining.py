@@ -60,6 +60,10 @@ def test_heads_and_shapes():
     tokens = torch.randint(0, V_TEXT, (3, 9))
     mlm_logits, nsp_logits = model(tokens, torch.zeros_like(tokens), torch.tensor([9, 7, 5]))
     assert mlm_logits.shape == (3, 9, V_TEXT + 1) and nsp_logits.shape == (3, 2)
+    chosen = torch.rand(3, 9, generator=torch.Generator().manual_seed(0)) < 0.3
+    only, nsp_again = model(tokens, torch.zeros_like(tokens), torch.tensor([9, 7, 5]), chosen)
+    torch.testing.assert_close(only, mlm_logits[chosen])
+    torch.testing.assert_close(nsp_again, nsp_logits)
 
 
 def test_bert_initialisation():

@@ -81,10 +81,16 @@ class BertPretraining(nn.Module):
                     nn.init.zeros_(m.bias)
 
     def forward(self, tokens: Tensor, segments: Tensor | None = None,
-                lengths: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        r"""``(mlm_logits (B, T, V), nsp_logits (B, 2))`` of ``tokens`` ``(B, T)``."""
+                lengths: Tensor | None = None,
+                chosen: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        r"""``(mlm_logits, nsp_logits (B, 2))`` of ``tokens`` ``(B, T)``.
+
+        ``mlm_logits`` is ``(B, T, V)``, or with ``chosen`` (BoolTensor (B, T)) ``(M, V)``
+        at the chosen positions only, in row-major order (the loss needs no more, and the
+        output layer is most of a small model's cost)."""
         h = self.bert(tokens, segments, lengths)  # (B, T, d)
-        return self.mlm(h), self.nsp(self.bert.pool(h))
+        h_mlm = h if chosen is None else h[chosen]  # (B, T, d) or (M, d)
+        return self.mlm(h_mlm), self.nsp(self.bert.pool(h))
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,8 @@ def pretraining_loss(mlm_logits: Tensor, mlm_labels: Tensor, nsp_logits: Tensor,
     r""":math:`\mathcal{L} = \mathcal{L}_{MLM} + \mathcal{L}_{NSP}` (module docstring).
 
     Args:
-        mlm_logits: (B, T, V); mlm_labels: (B, T) with ``IGNORE_INDEX`` where not chosen.
+        mlm_logits: (B, T, V), or (M, V) at the chosen positions only.
+        mlm_labels: (B, T) with ``IGNORE_INDEX`` where not chosen, or (M,).
         nsp_logits: (B, 2); nsp_labels: (B,).
     """
     V = mlm_logits.shape[-1]
@@ -146,8 +153,10 @@ def pretraining_step(batch_size: int, max_len: int, text_vocab: int) -> Step:
     def step(s: BertPretrainingState) -> dict:
         batch = draw_batch(s, batch_size, max_len, text_vocab)
         s.model.train()
-        mlm_logits, nsp_logits = s.model(batch.tokens, batch.segments, batch.lengths)
-        L = pretraining_loss(mlm_logits, batch.mlm_labels, nsp_logits, batch.nsp_labels)
+        mlm_logits, nsp_logits = s.model(batch.tokens, batch.segments, batch.lengths,
+                                         batch.chosen)  # (M, V), (B, 2)
+        L = pretraining_loss(mlm_logits, batch.mlm_labels[batch.chosen], nsp_logits,
+                             batch.nsp_labels)
         s.optimizer.zero_grad(set_to_none=True)
         L.loss.backward()
         lr = s.optimizer.param_groups[0]["lr"]
