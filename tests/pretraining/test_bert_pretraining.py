@@ -76,6 +76,21 @@ def test_bert_initialisation():
     assert BertPretraining(config, init_std=None).bert.token_embedding.weight.std() > 0.5
 
 
+def test_tied_weight_stored_once_and_loaded_back(tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    config = BertConfig(vocab=bert_vocab(V_TEXT), d_model=16, num_heads=2, d_ff=32,
+                        num_layers=1, max_len=16)
+    model = BertPretraining(config)
+    state = model.state_dict()
+    assert "mlm.embedding.weight" not in state and "bert.token_embedding.weight" in state
+    save_file(state, tmp_path / "m.safetensors")
+    other = BertPretraining(config)
+    other.load_state_dict(load_file(tmp_path / "m.safetensors"))  # strict
+    assert other.mlm.embedding is other.bert.token_embedding
+    assert torch.equal(other.mlm.embedding.weight, model.bert.token_embedding.weight)
+
+
 def _tiny_run(seed: int, steps: int):
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)

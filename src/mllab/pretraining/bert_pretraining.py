@@ -68,6 +68,9 @@ class BertPretraining(nn.Module):
         self.bert = Bert(config)
         self.mlm = MaskedLMHead(self.bert)
         self.nsp = NextSentenceHead(self.bert)
+        # the tied weight is stored once (safetensors refuses shared tensors)
+        self.register_state_dict_post_hook(_drop_tied)
+        self.register_load_state_dict_pre_hook(_restore_tied)
         if init_std is not None:
             require(is_real(init_std) and init_std > 0, "init_std", "a number > 0 or None",
                     init_std)
@@ -91,6 +94,18 @@ class BertPretraining(nn.Module):
         h = self.bert(tokens, segments, lengths)  # (B, T, d)
         h_mlm = h if chosen is None else h[chosen]  # (B, T, d) or (M, d)
         return self.mlm(h_mlm), self.nsp(self.bert.pool(h))
+
+
+_TIED, _SOURCE = "mlm.embedding.weight", "bert.token_embedding.weight"
+
+
+def _drop_tied(module, state_dict, prefix, local_metadata) -> None:
+    state_dict.pop(prefix + _TIED, None)
+
+
+def _restore_tied(module, state_dict, prefix, *args) -> None:
+    if prefix + _SOURCE in state_dict:
+        state_dict[prefix + _TIED] = state_dict[prefix + _SOURCE]
 
 
 @dataclass(frozen=True)
