@@ -67,8 +67,8 @@ class FillBlanksSettings(Settings):
     """Encoder blocks."""
     max_len: int = 64
     """Longest input ``[CLS] A [SEP] B [SEP]``; longer pairs are truncated (>= 5)."""
-    steps: int = 500
-    """Pre-training updates (>= 1)."""
+    steps: int = 300
+    """Pre-training updates (>= 1); kept to a few minutes of a shared 2-core machine."""
     batch_size: int = 32
     """Pairs per update (>= 1)."""
     lr: float = 2e-3
@@ -146,6 +146,18 @@ def _fill(model: BertPretraining, pairs: list, s: FillBlanksSettings, V_text: in
     return out
 
 
+def _show(tok, ids: list[int]) -> str:
+    r"""``ids`` as text, other blanks (``[MASK]``, id ``tok.vocab_size``) written [MASK]."""
+    parts, run = [], []
+    for i in ids:
+        if i >= tok.vocab_size:
+            parts.extend([tok.decode(run), "[MASK]"])
+            run = []
+        else:
+            run.append(i)
+    return " ".join(p for p in [*parts, tok.decode(run)] if p)
+
+
 def _examples(fill: dict, bigram: torch.Tensor, tok, k: int) -> list[list]:
     rows, j = [], 0
     labels, guess = torch.cat(fill["labels"]), torch.cat(fill["guess"])
@@ -157,8 +169,8 @@ def _examples(fill: dict, bigram: torch.Tensor, tok, k: int) -> list[list]:
                 ids = tokens[row].tolist()
                 t = positions[0]
                 end = ids.index(SEP_ID)
-                context = tok.decode(ids[max(1, t - 8):t]) + " ___ " + tok.decode(
-                    ids[t + 1:min(end, t + 8)])
+                context = _show(tok, ids[max(1, t - 8):t]) + " ___ " + _show(
+                    tok, ids[t + 1:min(end, t + 8)])
                 rows.append([context.strip(), tok.decode([int(labels[j])]),
                              tok.decode([int(guess[j])]), tok.decode([int(bigram[j])])])
             j += n
