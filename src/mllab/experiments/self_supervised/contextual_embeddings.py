@@ -18,9 +18,10 @@ word        sense A                                 sense B
 ``lie``     recline: next word "down"               falsehood: previous word a, not, the
 ==========  ======================================  ========================================
 
-A word's vector is the last encoder layer's output at the word's first piece, the verse fed
-alone as ``[CLS] verse [SEP]``; at most ``per_sense`` occurrences per sense (the first in
-canonical order) from all verses. For each word, with :math:`\cos` the cosine similarity,
+A word's vector is the last encoder layer's output averaged over the word's pieces that hold
+a letter, the verse fed alone as ``[CLS] verse [SEP]``; at most ``per_sense`` occurrences per
+sense (the first in canonical order) from all verses. For each word, with :math:`\cos` the
+cosine similarity,
 
 .. math:: \mathrm{gap}_w = \tfrac12\big(\overline{\cos}_{A \times A} + \overline{\cos}_{B
     \times B}\big) - \overline{\cos}_{A \times B}
@@ -150,16 +151,20 @@ def occurrences(per_sense: int) -> dict[str, list[list[tuple[str, int]]]]:
 
 def word_vectors(model: BertPretraining, tok, cases: list[tuple[str, int]],
                  max_len: int) -> torch.Tensor:
-    r"""Last-layer vectors ``(n, d)`` at the first piece of each case's word, the verse alone
-    as ``[CLS] verse [SEP]``; cases whose word lies beyond ``max_len`` are left out."""
-    rows, positions = [], []
+    r"""Last-layer vectors ``(n, d)`` of each case's word: the mean over the word's pieces that
+    hold a letter (not a bare ``▁`` nor punctuation), the verse alone as ``[CLS] verse [SEP]``;
+    cases whose word reaches beyond ``max_len`` are left out."""
+    rows, spans = [], []
     for text, j in cases:
-        pieces = [tok.encode(t) for t in text.split()]
+        words = text.split()
+        pieces = [tok.encode(t) for t in words]
         start = 1 + sum(len(p) for p in pieces[:j])  # after [CLS]
+        keep = [start + k for k, piece in enumerate(tok.pieces(words[j]))
+                if any(ch.isalpha() for ch in piece)]
         ids = [CLS_ID, *[i for p in pieces for i in p]][:max_len - 1] + [SEP_ID]
-        if start < len(ids) - 1:
+        if keep and keep[-1] < len(ids) - 1:
             rows.append(ids)
-            positions.append(start)
+            spans.append(keep)
     T = max(len(r) for r in rows)
     tokens = torch.zeros(len(rows), T, dtype=torch.long)  # (n, T), PAD = 0
     for i, r in enumerate(rows):
@@ -167,7 +172,7 @@ def word_vectors(model: BertPretraining, tok, cases: list[tuple[str, int]],
     model.eval()
     with torch.no_grad():
         h = model.bert(tokens, None, torch.tensor([len(r) for r in rows]))  # (n, T, d)
-    return h[torch.arange(len(rows)), torch.tensor(positions)]  # (n, d)
+    return torch.stack([h[i, span].mean(0) for i, span in enumerate(spans)])  # (n, d)
 
 
 def cosine_gap(a: torch.Tensor, b: torch.Tensor) -> dict:
