@@ -21,7 +21,7 @@ from mllab.pretraining.bert_heads import (
 
 transformers = pytest.importorskip("transformers")
 sys.path.insert(0, str(Path(__file__).parent))
-from hf_weights import copy_bert  # noqa: E402
+from hf_weights import copy_bert, copy_mlm_head  # noqa: E402
 
 HF = {"vocab_size": 21, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2,
       "intermediate_size": 16, "max_position_embeddings": 10, "layer_norm_eps": 1e-5,
@@ -48,11 +48,8 @@ def test_pretraining_heads_equal_bert_for_pretraining():
     _perturb(mlm, nsp)
     theirs = transformers.BertForPreTraining(transformers.BertConfig(**HF)).double().eval()
     copy_bert(bert, theirs.bert)
+    copy_mlm_head(mlm, theirs.cls.predictions)
     with torch.no_grad():
-        p = theirs.cls.predictions
-        p.transform.dense.load_state_dict(mlm.transform[0].state_dict())
-        p.transform.LayerNorm.load_state_dict(mlm.transform[2].state_dict())
-        p.bias.copy_(mlm.bias)
         theirs.cls.seq_relationship.load_state_dict(nsp.state_dict())
     tokens = torch.randint(0, 21, (2, 9))
     segments = (torch.arange(9) >= 5).long().expand(2, 9)

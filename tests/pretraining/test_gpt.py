@@ -16,7 +16,7 @@ from mllab.pretraining.gpt import GPT, GPTConfig
 
 transformers = pytest.importorskip("transformers")
 sys.path.insert(0, str(Path(__file__).parent))
-from hf_weights import copy_gpt_block  # noqa: E402
+from hf_weights import copy_gpt  # noqa: E402
 
 f64 = torch.float64
 
@@ -29,12 +29,7 @@ def _pair(seed: int = 0):
         vocab_size=19, n_embd=16, n_head=4, n_inner=64, n_layer=2, n_positions=24,
         resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, bos_token_id=0, eos_token_id=1,
         pad_token_id=1, attn_implementation="eager")).double().eval()
-    with torch.no_grad():
-        theirs.transformer.wte.weight.copy_(ours.token_embedding.weight)  # tied to lm_head
-        theirs.transformer.wpe.weight.copy_(ours.position_embedding.weight)
-        for block, h in zip(ours.blocks, theirs.transformer.h, strict=True):
-            copy_gpt_block(block, h)
-        theirs.transformer.ln_f.load_state_dict(ours.final_norm.state_dict())
+    copy_gpt(ours, theirs)
     return ours, theirs
 
 

@@ -20,6 +20,7 @@ Fine-tuning, as the lecture lists the four cases:
 
 from __future__ import annotations
 
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from mllab.pretraining.bert import Bert
@@ -39,8 +40,9 @@ class MaskedLMHead(nn.Module):
         self.bias = nn.Parameter(bert.token_embedding.weight.new_zeros(bert.config.vocab))
 
     def forward(self, h: Tensor) -> Tensor:
-        r"""Logits over the vocabulary ``(B, T, V)`` from BERT's vectors ``h`` ``(B, T, d)``."""
-        return self.transform(h) @ self.embedding.weight.T + self.bias
+        r"""Logits over the vocabulary ``(B, T, V)`` (or ``(M, V)``) from BERT's vectors ``h``
+        ``(B, T, d)`` (or ``(M, d)``)."""
+        return F.linear(self.transform(h), self.embedding.weight, self.bias)  # E_tok LN(..) + c
 
 
 class NextSentenceHead(nn.Linear):
