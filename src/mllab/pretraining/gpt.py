@@ -120,6 +120,7 @@ class GPT(nn.Module):
 
         def step_fn(tokens: Tensor, state: dict) -> tuple[Tensor, dict]:
             cache = state["cache"]
-            return self(tokens[:, cache[0].length:], cache)[:, -1], state
+            h = self.hidden(tokens[:, cache[0].length:], cache)[:, -1]  # (N, d): last position
+            return h @ self.token_embedding.weight.T, state  # (N, V), the only logits needed
 
         return step_fn, {"cache": self.new_cache()}
