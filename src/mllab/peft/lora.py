@@ -62,7 +62,8 @@ class LoRALinear(nn.Module):
         h = self.base(x)  # W_0 x + b (W_0 + ΔW once merged)
         if self.merged:
             return h
-        return h + self.scaling * (self.dropout(x) @ self.A.T @ self.B.T)  # + α/r B A x
+        u = self.dropout(x) @ self.A.T * self.scaling  # (..., r): α/r A x, scaled while thin
+        return h + u @ self.B.T  # + B (α/r A x)
 
     @torch.no_grad()
     def merge(self) -> None:
