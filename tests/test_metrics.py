@@ -1,9 +1,22 @@
-"""accuracy: by hand for labels and for logits."""
+"""accuracy: by hand for labels and for logits; the generative measures: the Fréchet distance
+against scipy.linalg.sqrtm and closed forms, FID of features, the Inception Score by hand,
+nearest-neighbour distances."""
 
+import math
+
+import numpy as np
 import pytest
 import torch
+from scipy.linalg import sqrtm
 
-from mllab.metrics import accuracy
+from mllab.metrics import (
+    accuracy,
+    fid,
+    frechet_distance,
+    gaussian_fit,
+    inception_score,
+    nearest_neighbour_distances,
+)
 
 
 def test_accuracy_by_hand():
@@ -13,3 +26,70 @@ def test_accuracy_by_hand():
     assert accuracy(logits, y) == 0.5
     with pytest.raises(ValueError, match="does not match"):
         accuracy(torch.zeros(3), y)
+
+
+def _spd(n: int, seed: int) -> torch.Tensor:
+    a = torch.randn(n, n, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
+    return a @ a.T + 0.1 * torch.eye(n, dtype=torch.float64)
+
+
+def test_frechet_distance_against_scipy_sqrtm():
+    g = torch.Generator().manual_seed(0)
+    mu1, mu2 = torch.randn(5, generator=g, dtype=torch.float64), torch.randn(5, generator=g,
+                                                                             dtype=torch.float64)
+    s1, s2 = _spd(5, 1), _spd(5, 2)
+    covmean = sqrtm(s1.numpy() @ s2.numpy()).real
+    expected = float(((mu1 - mu2) ** 2).sum()) + float(np.trace(s1.numpy() + s2.numpy()
+                                                                - 2 * covmean))
+    assert math.isclose(frechet_distance(mu1, s1, mu2, s2), expected, rel_tol=1e-9)
+
+
+def test_frechet_distance_closed_forms():
+    zero, one = torch.zeros(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64)
+    # diagonal covariances: |mu1 - mu2|^2 + sum (sqrt a - sqrt b)^2
+    a, b = torch.tensor([4.0, 1.0], dtype=torch.float64), torch.tensor([1.0, 9.0],
+                                                                       dtype=torch.float64)
+    assert math.isclose(frechet_distance(zero, torch.diag(a), one, torch.diag(b)),
+                        2 + 1 + 4, rel_tol=1e-12)
+    s = _spd(3, 3)
+    assert frechet_distance(torch.zeros(3), s, torch.zeros(3), s) < 1e-9
+    assert frechet_distance(zero, torch.zeros(2, 2), zero, torch.zeros(2, 2)) == 0.0
+
+
+def test_gaussian_fit_and_fid_of_features():
+    f = torch.randn(200, 4, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    mu, sigma = gaussian_fit(f)
+    assert torch.allclose(mu, f.mean(0)) and torch.allclose(sigma, torch.cov(f.T))
+    assert fid(f, f) < 1e-9
+    assert math.isclose(fid(f, f + 2.0), 4 * 4.0, rel_tol=1e-9)  # a shift by 2 in 4 dimensions
+    with pytest.raises(ValueError, match="N >= 2"):
+        gaussian_fit(f[:1])
+
+
+def test_inception_score_by_hand():
+    K = 4
+    certain_and_spread = torch.eye(K).repeat(3, 1)  # each sample sure, classes uniform
+    assert math.isclose(inception_score(certain_and_spread)[0], K, rel_tol=1e-12)
+    collapsed = torch.eye(K)[[2] * 12]  # sure, but always the same class
+    assert math.isclose(inception_score(collapsed)[0], 1.0, rel_tol=1e-12)
+    unsure = torch.full((12, K), 1 / K)  # spread, but no sample sure
+    assert math.isclose(inception_score(unsure)[0], 1.0, rel_tol=1e-12)
+    # two samples, p(y|x) = (0.75, 0.25) and (0.25, 0.75): p(y) uniform,
+    # KL = 0.75 log 1.5 + 0.25 log 0.5 for each
+    p = torch.tensor([[0.75, 0.25], [0.25, 0.75]])
+    expected = math.exp(0.75 * math.log(1.5) + 0.25 * math.log(0.5))
+    assert math.isclose(inception_score(p)[0], expected, rel_tol=1e-12)
+
+
+def test_inception_score_splits():
+    p = torch.cat([torch.eye(2).repeat(2, 1), torch.eye(2)[[0] * 4]])  # (8, 2)
+    mean, std = inception_score(p, splits=2)  # halves score 2 and 1
+    assert (mean, std) == (1.5, 0.5)
+    with pytest.raises(ValueError, match="splits in"):
+        inception_score(p, splits=9)
+
+
+def test_nearest_neighbour_distances_by_hand():
+    reference = torch.tensor([[0.0, 0.0], [3.0, 4.0]])
+    samples = torch.tensor([[0.0, 1.0], [3.0, 4.0], [6.0, 8.0]])
+    assert nearest_neighbour_distances(samples, reference).tolist() == [1.0, 0.0, 5.0]

@@ -1,5 +1,12 @@
 r"""Measures the experiments share: accuracy, the mean and spread of repeats, Spearman's rank
-correlation with a permutation test."""
+correlation with a permutation test, and the measures of generative models: the Fréchet
+distance of Gaussians fitted to features (FID), the Inception Score, nearest-neighbour
+distances (the copying check).
+
+FID and IS are defined on an Inception-v3 network's features and probabilities; mllab has no
+such weights (nothing downloads), so the callers pass the features and probabilities of a
+classifier trained on the same data (e.g. :mod:`mllab.gan.digits_classifier`). The formulas are
+the papers'; the values are comparable only among runs that use the same classifier."""
 
 from __future__ import annotations
 
@@ -35,7 +42,6 @@ def average_ranks(v: Tensor) -> Tensor:
     return (sums / counts)[group]  # (n,)
 
 
-
 def spearman(a: Tensor, b: Tensor, *, permutations: int, generator: torch.Generator
              ) -> tuple[float, float]:
     r"""Spearman's rank correlation of ``a`` and ``b`` and its two-sided permutation p-value.
@@ -58,3 +64,78 @@ def spearman(a: Tensor, b: Tensor, *, permutations: int, generator: torch.Genera
     null = (s[perms] @ r) / scale  # (permutations,)
     hits = int((null.abs() >= abs(rho) - 1e-12).sum())
     return rho, (hits + 1) / (permutations + 1)
+
+
+def gaussian_fit(features: Tensor) -> tuple[Tensor, Tensor]:
+    r"""Mean :math:`\mu` ``(C,)`` and covariance :math:`\Sigma` ``(C, C)`` (unbiased,
+    :math:`\frac{1}{N-1}`) of ``features`` ``(N, C)``, float64."""
+    if features.ndim != 2 or features.shape[0] < 2:
+        raise ValueError(f"features must be (N, C) with N >= 2, got {tuple(features.shape)}")
+    f = features.double()
+    mu = f.mean(0)
+    centred = f - mu  # (N, C)
+    return mu, centred.T @ centred / (len(f) - 1)
+
+
+def _sqrt_psd(a: Tensor) -> Tensor:
+    r"""The symmetric square root of a symmetric positive semi-definite matrix (eigenvalues
+    below zero, from rounding, taken as zero)."""
+    lam, Q = torch.linalg.eigh((a + a.T) / 2)
+    return (Q * lam.clamp(min=0).sqrt()) @ Q.T
+
+
+def frechet_distance(mu1: Tensor, sigma1: Tensor, mu2: Tensor, sigma2: Tensor) -> float:
+    r"""The Fréchet (Wasserstein-2) distance squared of :math:`\mathcal{N}(\mu_1, \Sigma_1)`
+    and :math:`\mathcal{N}(\mu_2, \Sigma_2)` (Dowson and Landau 1982; FID, arXiv:1706.08500):
+
+    .. math:: d^2 = \|\mu_1 - \mu_2\|^2
+        + \mathrm{Tr}\big(\Sigma_1 + \Sigma_2 - 2(\Sigma_1 \Sigma_2)^{1/2}\big)
+
+    :math:`\mathrm{Tr}(\Sigma_1\Sigma_2)^{1/2}` is computed as
+    :math:`\mathrm{Tr}(\Sigma_1^{1/2}\Sigma_2\Sigma_1^{1/2})^{1/2}`, the square roots of the
+    eigenvalues of a symmetric matrix (the same eigenvalues, without a non-symmetric matrix
+    square root); float64."""
+    mu1, mu2, sigma1, sigma2 = mu1.double(), mu2.double(), sigma1.double(), sigma2.double()
+    root1 = _sqrt_psd(sigma1)
+    middle = root1 @ sigma2 @ root1
+    trace_sqrt = torch.linalg.eigvalsh((middle + middle.T) / 2).clamp(min=0).sqrt().sum()
+    d2 = (mu1 - mu2).square().sum() + sigma1.trace() + sigma2.trace() - 2 * trace_sqrt
+    return max(float(d2), 0.0)
+
+
+def fid(features_real: Tensor, features_fake: Tensor) -> float:
+    r"""FID: :func:`frechet_distance` of the Gaussians fitted (:func:`gaussian_fit`) to the
+    features ``(N, C)`` of real and of generated samples."""
+    return frechet_distance(*gaussian_fit(features_real), *gaussian_fit(features_fake))
+
+
+def inception_score(probabilities: Tensor, splits: int = 1) -> tuple[float, float]:
+    r"""The Inception Score (Salimans et al., arXiv:1606.03498, §4) of class probabilities
+    :math:`p(y|x)` ``(N, K)``:
+
+    .. math:: \mathrm{IS} = \exp\big(\mathbb{E}_x\, \mathrm{KL}(p(y|x) \,\|\, p(y))\big),
+        \qquad p(y) = \mathbb{E}_x\, p(y|x)
+
+    high when each sample's class is certain (quality) and the classes are spread (diversity):
+    between 1 and :math:`K`. The samples are cut into ``splits`` equal consecutive parts (the
+    paper uses 10); returns the mean and standard deviation (population, as the paper's code)
+    of the parts' scores; float64, :math:`0 \log 0 = 0`."""
+    if probabilities.ndim != 2 or not 1 <= splits <= len(probabilities):
+        raise ValueError(f"probabilities must be (N, K) and splits in [1, N], got "
+                         f"{tuple(probabilities.shape)} and {splits}")
+    scores = []
+    for part in torch.tensor_split(probabilities.double(), splits):
+        p_y = part.mean(0, keepdim=True)  # (1, K)
+        terms = torch.where(part > 0, part * (part.log() - p_y.log()), 0.0)  # (n, K)
+        scores.append(float(terms.sum(1).mean().exp()))
+    v = torch.tensor(scores, dtype=torch.float64)
+    return float(v.mean()), float(v.std(unbiased=False))
+
+
+def nearest_neighbour_distances(samples: Tensor, reference: Tensor) -> Tensor:
+    r"""For each of ``samples`` ``(N, ...)`` the Euclidean distance to its nearest neighbour
+    among ``reference`` ``(M, ...)`` (flattened), ``(N,)`` float64. A generator that copies its
+    training set is much nearer to the training samples than to held-out ones."""
+    a = samples.flatten(1).double()
+    b = reference.flatten(1).double()
+    return torch.cdist(a, b).min(dim=1).values
