@@ -1,4 +1,4 @@
-"""accuracy: by hand for labels and for logits; the generative measures: the Fréchet distance
+"""accuracy: by hand for labels and for logits; distinct-n by hand; the generative measures: the Fréchet distance
 against scipy.linalg.sqrtm and closed forms, FID of features, the Inception Score by hand,
 nearest-neighbour distances."""
 
@@ -11,6 +11,7 @@ from scipy.linalg import sqrtm
 
 from mllab.metrics import (
     accuracy,
+    distinct_n,
     fid,
     frechet_distance,
     gaussian_fit,
@@ -93,3 +94,23 @@ def test_nearest_neighbour_distances_by_hand():
     reference = torch.tensor([[0.0, 0.0], [3.0, 4.0]])
     samples = torch.tensor([[0.0, 1.0], [3.0, 4.0], [6.0, 8.0]])
     assert nearest_neighbour_distances(samples, reference).tolist() == [1.0, 0.0, 5.0]
+
+
+def test_distinct_n_by_hand():
+    seqs = [[5, 6, 5, 6, 5], [5, 6, 7]]
+    # unigrams: 8 in all, distinct {5, 6, 7}
+    assert distinct_n(seqs, 1) == 3 / 8
+    # bigrams: (5,6) (6,5) (5,6) (6,5) | (5,6) (6,7): 6 in all, distinct 3
+    assert distinct_n(seqs, 2) == 3 / 6
+    # trigrams: (5,6,5) (6,5,6) (5,6,5) | (5,6,7): 4 in all, distinct 3
+    assert distinct_n(seqs, 3) == 3 / 4
+    assert distinct_n([[1, 2, 3, 4]], 2) == 1.0  # nothing repeats
+    assert distinct_n([[9] * 11], 2) == 1 / 10  # a loop
+    assert distinct_n([[1], []], 2) == 0.0  # no bigram anywhere
+
+
+def test_distinct_n_never_joins_two_sequences():
+    assert distinct_n([[1, 2], [3, 4]], 2) == 1.0  # (2, 3) is no bigram
+    assert distinct_n([torch.tensor([1, 2]), (1, 2)], 2) == 0.5
+    with pytest.raises(ValueError, match="n must be"):
+        distinct_n([[1, 2]], 0)

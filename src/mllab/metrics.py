@@ -1,7 +1,7 @@
 r"""Measures the experiments share: accuracy, the mean and spread of repeats, Spearman's rank
 correlation with a permutation test, and the measures of generative models: the Fréchet
 distance of Gaussians fitted to features (FID), the Inception Score, nearest-neighbour
-distances (the copying check).
+distances (the copying check); the distinct-n diversity of generated text.
 
 FID and IS are defined on an Inception-v3 network's features and probabilities; mllab has no
 such weights (nothing downloads), so the callers pass the features and probabilities of a
@@ -11,6 +11,7 @@ the papers'; the values are comparable only among runs that use the same classif
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 
 import torch
 from torch import Tensor
@@ -139,3 +140,27 @@ def nearest_neighbour_distances(samples: Tensor, reference: Tensor) -> Tensor:
     a = samples.flatten(1).double()
     b = reference.flatten(1).double()
     return torch.cdist(a, b).min(dim=1).values
+
+
+def distinct_n(sequences: Iterable[Sequence[int]], n: int) -> float:
+    r"""Distinct-n: the share of distinct n-grams among all n-grams of ``sequences``.
+
+    .. math:: \text{distinct-}n = \frac{|\{\text{distinct } n\text{-grams}\}|}
+        {\sum_s \max(|s| - n + 1, 0)}
+
+    pooled over the sequences (an n-gram never crosses two of them). Li et al., "A
+    Diversity-Promoting Objective Function for Neural Conversation Models", arXiv:1510.03055,
+    §4.3, divide by the number of generated tokens instead; the two differ by :math:`n - 1`
+    per sequence. Repetitive text (greedy decoding's loops) scores low, 1 means no n-gram
+    repeats; 0 when there is no n-gram at all.
+    """
+    if not (isinstance(n, int) and n >= 1):
+        raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    grams: set[tuple] = set()
+    total = 0
+    for seq in sequences:
+        s = [int(t) for t in seq]
+        windows = [tuple(s[i:i + n]) for i in range(len(s) - n + 1)]
+        grams.update(windows)
+        total += len(windows)
+    return len(grams) / total if total else 0.0

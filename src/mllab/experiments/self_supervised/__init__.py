@@ -9,5 +9,6 @@ tasks (named so).
 """
 
 LECTURE = "Self-supervised learning"
-EXPERIMENTS: tuple[str, ...] = ("bert_fill_blanks", "contextual_embeddings")
+EXPERIMENTS: tuple[str, ...] = ("bert_fill_blanks", "contextual_embeddings", "gpt_next_token",
+                               "in_context_learning")
 """The lecture's experiment modules, in the order of the course."""
