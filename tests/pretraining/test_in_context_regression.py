@@ -114,12 +114,14 @@ def test_nearest_neighbours_equal_scikit_learn():
 
 def test_training_on_random_tasks_learns_in_context():
     d, n = 2, 6
-    model = _model(d, n)
+    torch.manual_seed(0)
+    model = InContextRegressor(InContextConfig(d=d, max_pairs=n, d_model=32, num_heads=2,
+                                               d_ff=128, num_layers=2))
     state = InContextState(model=model, optimizer=torch.optim.Adam(model.parameters(), lr=3e-3),
                            generator=_gen(1))
     step = in_context_step(batch_size=64, n=n)
     first = sum(step(state)["train_loss"] for _ in range(5)) / 5
-    for _ in range(300):
+    for _ in range(600):  # past the plateau at "predict 0" (~400 steps)
         step(state)
     model.eval()
     t = sample_tasks(1000, n, d, generator=_gen(99))  # new tasks
