@@ -11,7 +11,11 @@ r"""The self-supervised lectures: BERT and GPT.
   :class:`BertPretraining` with :func:`pretraining_loss` (MLM + NSP) and
   :func:`pretraining_step` for the general loop;
 - :class:`GPT` and :class:`GPTConfig`: causal pre-LN blocks, tied output layer, generation with
-  a key/value cache through ``mllab.decoding``.
+  a key/value cache through ``mllab.decoding``; its training on the next token in
+  :mod:`mllab.pretraining.next_token`, and the count-based baseline it must beat,
+  :class:`mllab.pretraining.ngram_lm.NgramLM` (interpolated Kneser-Ney, n = 1..3);
+- in-context learning: :mod:`mllab.pretraining.in_context_regression` (random linear tasks, a
+  causal model reading x1, y1, x2, y2, ..., least squares and nearest-neighbour learners).
 """
 
 from mllab.pretraining.bert import Bert, BertConfig
