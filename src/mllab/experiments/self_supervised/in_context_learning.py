@@ -174,7 +174,7 @@ def _plot(ctx: RunContext, curves: list, errors: dict, s: InContextSettings) -> 
             bx.plot(ks, c, color=color, alpha=0.5, marker=".", label=k if i == 0 else None)
     bx.axvline(s.d, color="gray", ls=":", label="k = d")
     bx.set(xlabel="k examples in the prompt", ylabel="error on new tasks (MSE / d)",
-           title="Learning in context", ylim=(0, 1.6))
+           title="Learning in context", ylim=(0, 2.2))
     bx.legend(fontsize=8)
     ctx.save_figure(fig, "in_context", "Left: training loss per repeat. Right: error on new "
                     "tasks against the number of examples in the prompt, for the trained "
