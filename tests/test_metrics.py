@@ -1,6 +1,6 @@
-"""accuracy: by hand for labels and for logits; distinct-n by hand; the generative measures: the Fréchet distance
-against scipy.linalg.sqrtm and closed forms, FID of features, the Inception Score by hand,
-nearest-neighbour distances."""
+"""accuracy: by hand for labels and for logits; distinct-n by hand; the generative measures:
+the Fréchet distance against scipy.linalg.sqrtm and closed forms, FID of features, the
+Inception Score by hand, nearest-neighbour distances."""
 
 import math
 
