@@ -4,6 +4,7 @@ copied (values and gradients, float64), causal, cached generation equal to recom
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -58,6 +59,16 @@ def test_the_output_layer_is_the_token_embedding():
     tokens = torch.randint(0, 19, (1, 5))
     expected = ours.hidden(tokens) @ ours.token_embedding.weight.T
     assert torch.equal(ours(tokens), expected)
+
+
+def test_the_loss_at_initialisation_is_near_ln_V():
+    torch.manual_seed(0)
+    V = 500
+    model = GPT(GPTConfig(vocab=V, d_model=64, num_heads=4, d_ff=256, num_layers=2, max_len=32))
+    tokens = torch.randint(0, V, (8, 32), generator=torch.Generator().manual_seed(1))
+    logits = model(tokens[:, :-1])  # (B, T-1, V)
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V), tokens[:, 1:].reshape(-1))
+    assert abs(loss.item() - math.log(V)) < 0.1  # N(0, 1) embeddings start near 20 nats
 
 
 def test_the_future_never_changes_the_past():

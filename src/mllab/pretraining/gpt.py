@@ -15,8 +15,12 @@ a causal mask. Generation keeps each block's keys and values in a ``KVCache``
 (:meth:`GPT.step_function`), so every new token costs one position, not the whole prefix; any
 method of ``mllab.decoding`` (greedy, beam search, sampling) drives it.
 
+Initialisation: the embeddings as GPT-2's, :math:`\mathcal N(0, 0.02^2)` (PyTorch's
+:math:`\mathcal N(0, 1)` through the tied output layer would start the loss near 20 nats
+instead of :math:`\ln V`); everything else PyTorch's default.
+
 Differences from GPT-2: no scaling of the residual projections' initialisation by
-:math:`1/\sqrt{N}` (PyTorch's default initialisation everywhere); dropout draws from PyTorch's
+:math:`1/\sqrt{N}`; dropout draws from PyTorch's
 global generator.
 """
 
@@ -82,6 +86,8 @@ class GPT(nn.Module):
             EncoderBlock(c.d_model, c.num_heads, c.d_ff, dropout=c.dropout, norm_first=True,
                          activation="gelu_tanh") for _ in range(c.num_layers))
         self.final_norm = nn.LayerNorm(c.d_model)
+        nn.init.normal_(self.token_embedding.weight, std=0.02)  # GPT-2's initializer_range
+        nn.init.normal_(self.position_embedding.weight, std=0.02)
 
     def new_cache(self) -> list[KVCache]:
         r"""An empty key/value cache for :meth:`hidden`, one per block."""

@@ -195,8 +195,6 @@ def gpt_next_token(s: NextTokenSettings, ctx: RunContext) -> Result:
         with ctx.trial(f"gpt-r{r}") as t:
             model = GPT(GPTConfig(vocab=V, d_model=s.d_model, num_heads=s.num_heads,
                                   d_ff=s.d_ff, num_layers=s.num_layers, max_len=s.max_len))
-            torch.nn.init.normal_(model.token_embedding.weight, std=0.02)  # GPT-2's
-            torch.nn.init.normal_(model.position_embedding.weight, std=0.02)
             state = NextTokenState(model=model, optimizer=torch.optim.Adam(
                 model.parameters(), lr=s.lr), generator=ctx.generator(f"batches/r{r}"),
                 sentences=corpus.train_ids)
