@@ -1,5 +1,5 @@
 r"""Measures the experiments share: accuracy, the mean and spread of repeats, Spearman's rank
-correlation with a permutation test."""
+correlation with a permutation test, the ROC AUC of anomaly scores."""
 
 from __future__ import annotations
 
@@ -58,3 +58,22 @@ def spearman(a: Tensor, b: Tensor, *, permutations: int, generator: torch.Genera
     null = (s[perms] @ r) / scale  # (permutations,)
     hits = int((null.abs() >= abs(rho) - 1e-12).sum())
     return rho, (hits + 1) / (permutations + 1)
+
+
+def roc_auc(scores: Tensor, is_positive: Tensor) -> float:
+    r"""The area under the ROC curve of ``scores`` ``(N,)`` (higher = more likely positive)
+    for the labels ``is_positive`` ``(N,)`` (bool or 0/1), by scikit-learn's
+    ``roc_auc_score``:
+
+    .. math:: \mathrm{AUC} = P(s^+ > s^-) + \tfrac12 P(s^+ = s^-)
+
+    for a positive and a negative example drawn at random (0.5 = chance, 1 = perfect)."""
+    from sklearn.metrics import roc_auc_score
+
+    if scores.shape != is_positive.shape or scores.ndim != 1:
+        raise ValueError(f"scores {tuple(scores.shape)} and labels {tuple(is_positive.shape)} "
+                         f"must both be (N,)")
+    labels = is_positive.detach().cpu().to(torch.int64).numpy()
+    if labels.min() == labels.max():
+        raise ValueError("roc_auc needs both positive and negative examples")
+    return float(roc_auc_score(labels, scores.detach().cpu().double().numpy()))
