@@ -1,7 +1,8 @@
 r"""Measures the experiments share: accuracy, the mean and spread of repeats, Spearman's rank
 correlation with a permutation test, and the measures of generative models: the Fréchet
 distance of Gaussians fitted to features (FID), the Inception Score, nearest-neighbour
-distances (the copying check); the distinct-n diversity of generated text.
+distances (the copying check); the distinct-n diversity of generated text; the ROC AUC of
+anomaly scores.
 
 FID and IS are defined on an Inception-v3 network's features and probabilities; mllab has no
 such weights (nothing downloads), so the callers pass the features and probabilities of a
@@ -164,3 +165,22 @@ def distinct_n(sequences: Iterable[Sequence[int]], n: int) -> float:
         grams.update(windows)
         total += len(windows)
     return len(grams) / total if total else 0.0
+
+
+def roc_auc(scores: Tensor, is_positive: Tensor) -> float:
+    r"""The area under the ROC curve of ``scores`` ``(N,)`` (higher = more likely positive)
+    for the labels ``is_positive`` ``(N,)`` (bool or 0/1), by scikit-learn's
+    ``roc_auc_score``:
+
+    .. math:: \mathrm{AUC} = P(s^+ > s^-) + \tfrac12 P(s^+ = s^-)
+
+    for a positive and a negative example drawn at random (0.5 = chance, 1 = perfect)."""
+    from sklearn.metrics import roc_auc_score
+
+    if scores.shape != is_positive.shape or scores.ndim != 1:
+        raise ValueError(f"scores {tuple(scores.shape)} and labels {tuple(is_positive.shape)} "
+                         f"must both be (N,)")
+    labels = is_positive.detach().cpu().to(torch.int64).numpy()
+    if labels.min() == labels.max():
+        raise ValueError("roc_auc needs both positive and negative examples")
+    return float(roc_auc_score(labels, scores.detach().cpu().double().numpy()))
