@@ -9,5 +9,6 @@ tasks (named so).
 """
 
 LECTURE = "Self-supervised learning"
-EXPERIMENTS: tuple[str, ...] = ("bert_fill_blanks", "contextual_embeddings")
+EXPERIMENTS: tuple[str, ...] = ("bert_fill_blanks", "pretrain_vs_scratch",
+                                "contextual_embeddings", "adapters")
 """The lecture's experiment modules, in the order of the course."""
