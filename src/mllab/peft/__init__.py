@@ -8,7 +8,8 @@ r"""The adapters lecture: fine-tune a few parameters per task and keep the big m
 - :class:`PrefixAttention` and :func:`insert_prefixes`: trainable keys and values before the
   tokens' own (arXiv:2101.00190);
 - :class:`LoRALinear` and :func:`apply_lora`: :math:`W_0 x + \frac{\alpha}{r} B A x`, merged
-  and unmerged (arXiv:2106.09685).
+  and unmerged (arXiv:2106.09685);
+- :mod:`mllab.peft.trainable`: the share of parameters trained and the bytes stored per task.
 """
 
 from mllab.peft.adapter_bias import AdapterBias, insert_adapter_bias

@@ -10,6 +10,11 @@ r"""The self-supervised lectures: BERT and GPT.
 - pre-training: :func:`pretraining_batch` (``[CLS] A [SEP] B [SEP]``, segments, masking),
   :class:`BertPretraining` with :func:`pretraining_loss` (MLM + NSP) and
   :func:`pretraining_step` for the general loop;
+- fine-tuning (import from the modules): :mod:`~mllab.pretraining.pretrain_recipe` (one
+  pre-training recipe and the held-out blank accuracy), :mod:`~mllab.pretraining.task_inputs`
+  (the four cases' layouts), :mod:`~mllab.pretraining.fine_tuning` (head, loss, step, scores),
+  :mod:`~mllab.pretraining.downstream_tasks` and :mod:`~mllab.pretraining.task_baselines`,
+  :mod:`~mllab.pretraining.squad_metrics` (exact match, token F1);
 - :class:`GPT` and :class:`GPTConfig`: causal pre-LN blocks, tied output layer, generation with
   a key/value cache through ``mllab.decoding``; its training on the next token in
   :mod:`mllab.pretraining.next_token`, and the count-based baseline it must beat,

@@ -9,6 +9,7 @@ tasks (named so).
 """
 
 LECTURE = "Self-supervised learning"
-EXPERIMENTS: tuple[str, ...] = ("bert_fill_blanks", "contextual_embeddings", "gpt_next_token",
-                               "in_context_learning")
+EXPERIMENTS: tuple[str, ...] = ("bert_fill_blanks", "pretrain_vs_scratch",
+                                "contextual_embeddings", "gpt_next_token", "in_context_learning",
+                                "adapters")
 """The lecture's experiment modules, in the order of the course."""
