@@ -93,3 +93,37 @@ def test_nearest_neighbour_distances_by_hand():
     reference = torch.tensor([[0.0, 0.0], [3.0, 4.0]])
     samples = torch.tensor([[0.0, 1.0], [3.0, 4.0], [6.0, 8.0]])
     assert nearest_neighbour_distances(samples, reference).tolist() == [1.0, 0.0, 5.0]
+
+
+class _Features(torch.nn.Module):
+    r"""A fixed feature extractor for both sides of the FID parity: an untrained
+    :class:`~mllab.gan.DigitsClassifier`'s penultimate layer, float64 (no Inception weights)."""
+
+    num_features = 64
+
+    def __init__(self) -> None:
+        super().__init__()
+        from mllab.gan import DigitsClassifier
+
+        torch.manual_seed(0)
+        self.net = DigitsClassifier(features=self.num_features).double().eval()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return self.net.features(x)  # (B, 64)
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.3, 1.0])
+def test_fid_matches_torchmetrics_with_the_same_custom_features(shift):
+    tm_fid = pytest.importorskip("torchmetrics.image.fid")
+    g = torch.Generator().manual_seed(1)
+    real = torch.rand(300, 1, 8, 8, generator=g, dtype=torch.float64)
+    fake = (torch.rand(200, 1, 8, 8, generator=g, dtype=torch.float64) + shift).clamp(0, 1)
+    features = _Features()
+    metric = tm_fid.FrechetInceptionDistance(feature=features)
+    for part in real.split(128):  # torchmetrics accumulates sums batch by batch
+        metric.update(part, real=True)
+    metric.update(fake, real=False)
+    expected = float(metric.compute())
+    ours = fid(features(real), features(fake))
+    assert expected > 0 and ours == pytest.approx(expected, rel=1e-6)
