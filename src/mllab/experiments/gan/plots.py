@@ -104,3 +104,30 @@ def plot_mixture_samples(ctx, run: dict, mixtures: dict, methods: tuple[str, ...
                    f"{_METHOD_STYLE[method][1]}")
     ctx.save_figure(fig, "samples", "500 samples of each GAN after training (repeat 0) and the "
                     "mixture's modes (crosses)")
+
+
+def plot_evaluation(ctx, runs: list[dict], cases: tuple[str, ...]) -> None:
+    r"""``gan-evaluation``: IS, FID and nearest-neighbour distance per case, and the images."""
+    from mllab.report import new_figure
+
+    fig, axes = new_figure(ncols=3, size=(13, 3.8))
+    for ax, key, label in zip(axes, ("is", "fid", "nn_train_median"),
+                              ("Inception Score (higher is better)", "FID (lower is better)",
+                               "median NN distance to the training half"), strict=True):
+        for j, case in enumerate(cases):
+            values = [run["cases"][case][key] for run in runs]
+            ax.plot([j] * len(values), values, "o", alpha=0.6)
+        ax.set_xticks(range(len(cases)), cases)
+        ax.set(title=label)
+    ctx.save_figure(fig, "scores", "IS, FID and the copying check for each known case, one "
+                    "point per repeat (stand-in classifier, not Inception)")
+    images = runs[0]["images"]
+    fig, axes = new_figure(nrows=len(cases), ncols=8, size=(8, len(cases) * 1.1))
+    for i, case in enumerate(cases):
+        for j in range(8):
+            axes[i][j].imshow(images[case][j], cmap="gray_r", vmin=-1, vmax=1)
+            axes[i][j].set_xticks([])
+            axes[i][j].set_yticks([])
+        axes[i][0].set_ylabel(case, fontsize=8)
+    ctx.save_figure(fig, "cases", "Eight images of each known case (repeat 0): real held-out, "
+                    "collapsed onto one class, blurred, copies of training images")
