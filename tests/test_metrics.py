@@ -134,3 +134,37 @@ def test_roc_auc_is_the_probability_a_positive_outscores_a_negative():
         roc_auc(torch.rand(4), torch.ones(4))
     with pytest.raises(ValueError, match="must both be"):
         roc_auc(torch.rand(4), torch.ones(3))
+
+
+class _Features(torch.nn.Module):
+    r"""A fixed feature extractor for both sides of the FID parity: an untrained
+    :class:`~mllab.gan.DigitsClassifier`'s penultimate layer, float64 (no Inception weights)."""
+
+    num_features = 64
+
+    def __init__(self) -> None:
+        super().__init__()
+        from mllab.gan import DigitsClassifier
+
+        torch.manual_seed(0)
+        self.net = DigitsClassifier(features=self.num_features).double().eval()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return self.net.features(x)  # (B, 64)
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.3, 1.0])
+def test_fid_matches_torchmetrics_with_the_same_custom_features(shift):
+    tm_fid = pytest.importorskip("torchmetrics.image.fid")
+    g = torch.Generator().manual_seed(1)
+    real = torch.rand(300, 1, 8, 8, generator=g, dtype=torch.float64)
+    fake = (torch.rand(200, 1, 8, 8, generator=g, dtype=torch.float64) + shift).clamp(0, 1)
+    features = _Features()
+    metric = tm_fid.FrechetInceptionDistance(feature=features)
+    for part in real.split(128):  # torchmetrics accumulates sums batch by batch
+        metric.update(part, real=True)
+    metric.update(fake, real=False)
+    expected = float(metric.compute())
+    ours = fid(features(real), features(fake))
+    assert expected > 0 and ours == pytest.approx(expected, rel=1e-6)

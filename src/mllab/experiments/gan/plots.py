@@ -55,3 +55,79 @@ def plot_distance(ctx, s, runs: list[dict]) -> None:
     ctx.save_figure(fig, "distance", "Distance from the data of a generator trained by SGD "
                     "against a minimax discriminator (vanilla) and a WGAN-GP critic, one line "
                     "per repeat")
+
+
+_METHOD_STYLE = {"vanilla": ("tab:blue", "vanilla GAN"), "wgan_gp": ("tab:red", "WGAN-GP"),
+                 "sn": ("tab:green", "SN discriminator")}
+
+
+def plot_coverage(ctx, runs: list[dict], mixtures: dict, methods: tuple[str, ...]) -> None:
+    r"""``mode-collapse``: modes covered and high-quality share over training."""
+    from mllab.report import new_figure
+
+    fig, axes = new_figure(nrows=2, ncols=len(mixtures), size=(5 * len(mixtures), 7))
+    for j, (mixture, (make_centers, _)) in enumerate(mixtures.items()):
+        modes, hq = axes[0][j], axes[1][j]
+        for method in methods:
+            color, label = _METHOD_STYLE[method]
+            for i, run in enumerate(runs):
+                curve = run[mixture][method]["curve"]
+                steps = [p["step"] for p in curve]
+                modes.plot(steps, [p["modes"] for p in curve], color=color, alpha=0.6,
+                           label=label if i == 0 else None)
+                hq.plot(steps, [p["hq"] for p in curve], color=color, alpha=0.6)
+        modes.axhline(len(make_centers()), color="grey", ls=":", lw=1)
+        modes.set(ylabel="modes covered", title=f"{mixture} of {len(make_centers())} Gaussians")
+        hq.set(xlabel="generator step", ylabel="high-quality share", ylim=(0, 1))
+        modes.legend(fontsize=7)
+    ctx.save_figure(fig, "coverage", "Modes covered and share of high-quality samples (within "
+                    "3 sigma of a mode) over training on the SYNTHETIC ring and grid, test draw "
+                    "of z, one line per repeat")
+
+
+def plot_mixture_samples(ctx, run: dict, mixtures: dict, methods: tuple[str, ...]) -> None:
+    r"""``mode-collapse``: the last samples of each GAN over the mixture's modes (repeat 0)."""
+    from mllab.report import new_figure
+
+    fig, axes = new_figure(nrows=len(mixtures), ncols=len(methods),
+                           size=(3.2 * len(methods), 3.2 * len(mixtures)))
+    for i, (mixture, (make_centers, _)) in enumerate(mixtures.items()):
+        centers = make_centers()
+        for j, method in enumerate(methods):
+            ax = axes[i][j]
+            xy = run[mixture][method]["samples"]
+            ax.scatter([p[0] for p in xy], [p[1] for p in xy], s=3, alpha=0.5,
+                       color=_METHOD_STYLE[method][0])
+            ax.scatter(centers[:, 0], centers[:, 1], marker="x", color="black", s=20)
+            lim = float(centers.abs().max()) * 1.6
+            ax.set(xlim=(-lim, lim), ylim=(-lim, lim), title=f"{mixture}, "
+                   f"{_METHOD_STYLE[method][1]}")
+    ctx.save_figure(fig, "samples", "500 samples of each GAN after training (repeat 0) and the "
+                    "mixture's modes (crosses)")
+
+
+def plot_evaluation(ctx, runs: list[dict], cases: tuple[str, ...]) -> None:
+    r"""``gan-evaluation``: IS, FID and nearest-neighbour distance per case, and the images."""
+    from mllab.report import new_figure
+
+    fig, axes = new_figure(ncols=3, size=(13, 3.8))
+    for ax, key, label in zip(axes, ("is", "fid", "nn_train_median"),
+                              ("Inception Score (higher is better)", "FID (lower is better)",
+                               "median NN distance to the training half"), strict=True):
+        for j, case in enumerate(cases):
+            values = [run["cases"][case][key] for run in runs]
+            ax.plot([j] * len(values), values, "o", alpha=0.6)
+        ax.set_xticks(range(len(cases)), cases)
+        ax.set(title=label)
+    ctx.save_figure(fig, "scores", "IS, FID and the copying check for each known case, one "
+                    "point per repeat (stand-in classifier, not Inception)")
+    images = runs[0]["images"]
+    fig, axes = new_figure(nrows=len(cases), ncols=8, size=(8, len(cases) * 1.1))
+    for i, case in enumerate(cases):
+        for j in range(8):
+            axes[i][j].imshow(images[case][j], cmap="gray_r", vmin=-1, vmax=1)
+            axes[i][j].set_xticks([])
+            axes[i][j].set_yticks([])
+        axes[i][0].set_ylabel(case, fontsize=8)
+    ctx.save_figure(fig, "cases", "Eight images of each known case (repeat 0): real held-out, "
+                    "collapsed onto one class, blurred, copies of training images")
