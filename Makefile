@@ -13,6 +13,10 @@ $(BIN)/mllab: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --progress-bar off -c constraints.txt \
 		$(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) -e '.[dev]'
+	# torchattacks (a test reference for mllab.adversarial) without its dependencies: they
+	# would pull torchvision, which must never be installed here; it imports without it.
+	$(BIN)/pip install --progress-bar off -c constraints.txt \
+		$(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) --no-deps torchattacks
 	touch $(BIN)/mllab
 
 setup: $(BIN)/mllab

@@ -1,0 +1,31 @@
+r"""Adversarial attacks and defences: the adversarial-attack lecture (homework 10).
+
+- the attacker's loss :func:`attack_loss` (untargeted :math:`L(x) = -e(y, \hat y)`, targeted
+  :math:`-e(y, \hat y) + e(y^{target}, \hat y)`) and its gradient :func:`loss_gradient`;
+- white-box attacks: :func:`fgsm`, iterative FGSM / :func:`pgd` in :math:`L_\infty` and
+  :math:`L_2` balls (:func:`project_linf`, :func:`project_l2`), :func:`mi_fgsm` with
+  momentum, input diversity by :func:`random_resize_pad`;
+- black-box attacks by transfer from an :class:`Ensemble` of proxy models.
+"""
+
+from mllab.adversarial.attack_loss import attack_loss, loss_gradient
+from mllab.adversarial.ensemble import Ensemble
+from mllab.adversarial.fgsm import fgsm
+from mllab.adversarial.mi_fgsm import mi_fgsm, normalise_l1
+from mllab.adversarial.pgd import (
+    L2_DIVISION_EPS,
+    NORMS,
+    pgd,
+    project,
+    project_l2,
+    project_linf,
+    random_start,
+    step_direction,
+)
+from mllab.adversarial.random_resize_pad import random_resize_pad
+
+__all__ = [
+    "L2_DIVISION_EPS", "NORMS", "Ensemble", "attack_loss", "fgsm", "loss_gradient", "mi_fgsm",
+    "normalise_l1", "pgd", "project", "project_l2", "project_linf", "random_resize_pad",
+    "random_start", "step_direction",
+]
