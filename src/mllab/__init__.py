@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 SUBMODULES = ("adversarial", "analysis", "attention", "autoencoder", "classify", "config", "data",
               "decoding", "diffusion", "domain_adaptation", "gan", "generative", "losses",
               "metrics", "nn", "optim", "peft", "pretraining", "report", "seq2seq", "text",
-              "train", "transformer")
+              "train", "transformer", "xai")
 """The library's subpackages and modules that ``mllab.<name>`` imports on first access."""
 
 
