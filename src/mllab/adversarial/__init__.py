@@ -5,12 +5,15 @@ r"""Adversarial attacks and defences: the adversarial-attack lecture (homework 1
 - white-box attacks: :func:`fgsm`, iterative FGSM / :func:`pgd` in :math:`L_\infty` and
   :math:`L_2` balls (:func:`project_linf`, :func:`project_l2`), :func:`mi_fgsm` with
   momentum, input diversity by :func:`random_resize_pad`;
-- black-box attacks by transfer from an :class:`Ensemble` of proxy models.
+- black-box attacks by transfer from an :class:`Ensemble` of proxy models;
+- passive defences: :func:`mean_smoothing`, :func:`quantise`, :func:`random_resize_pad`.
 """
 
 from mllab.adversarial.attack_loss import attack_loss, loss_gradient
 from mllab.adversarial.ensemble import Ensemble
 from mllab.adversarial.fgsm import fgsm
+from mllab.adversarial.input_quantisation import quantise
+from mllab.adversarial.input_smoothing import mean_smoothing
 from mllab.adversarial.mi_fgsm import mi_fgsm, normalise_l1
 from mllab.adversarial.pgd import (
     L2_DIVISION_EPS,
@@ -25,7 +28,7 @@ from mllab.adversarial.pgd import (
 from mllab.adversarial.random_resize_pad import random_resize_pad
 
 __all__ = [
-    "L2_DIVISION_EPS", "NORMS", "Ensemble", "attack_loss", "fgsm", "loss_gradient", "mi_fgsm",
-    "normalise_l1", "pgd", "project", "project_l2", "project_linf", "random_resize_pad",
-    "random_start", "step_direction",
+    "L2_DIVISION_EPS", "NORMS", "Ensemble", "attack_loss", "fgsm", "loss_gradient",
+    "mean_smoothing", "mi_fgsm", "normalise_l1", "pgd", "project", "project_l2",
+    "project_linf", "quantise", "random_resize_pad", "random_start", "step_direction",
 ]
