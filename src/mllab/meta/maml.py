@@ -56,7 +56,7 @@ class MAMLConfig:
     r"""The inner loop of MAML, first-order MAML and ANIL; validated."""
 
     alpha: float = 0.01
-    """Inner-loop step size :math:`\\alpha` (> 0)."""
+    r"""Inner-loop step size :math:`\alpha` (> 0)."""
     inner_steps: int = 1
     """Gradient steps :math:`k` on the support set (>= 1)."""
     first_order: bool = False
