@@ -16,9 +16,9 @@ from types import ModuleType as _ModuleType
 __version__ = "0.1.0"
 
 SUBMODULES = ("analysis", "attention", "autoencoder", "classify", "compression", "config", "data",
-              "decoding",
-              "diffusion", "gan", "generative", "losses", "metrics", "nn", "optim", "peft",
-              "pretraining", "report", "seq2seq", "text", "train", "transformer")
+              "decoding", "diffusion", "gan", "generative", "lifelong", "losses", "meta",
+              "metrics", "nn", "optim", "peft", "pretraining", "report", "seq2seq", "text",
+              "train", "transformer")
 """The library's subpackages and modules that ``mllab.<name>`` imports on first access."""
 
 
