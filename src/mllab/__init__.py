@@ -15,10 +15,10 @@ from types import ModuleType as _ModuleType
 
 __version__ = "0.1.0"
 
-SUBMODULES = ("adversarial", "analysis", "attention", "autoencoder", "classify", "config", "data",
-              "decoding", "diffusion", "domain_adaptation", "gan", "generative", "losses",
-              "metrics", "nn", "optim", "peft", "pretraining", "report", "seq2seq", "text",
-              "train", "transformer", "xai")
+SUBMODULES = ("adversarial", "analysis", "attention", "autoencoder", "classify", "compression",
+              "config", "data", "decoding", "diffusion", "domain_adaptation", "gan", "generative",
+              "lifelong", "losses", "meta", "metrics", "nn", "optim", "peft", "pretraining",
+              "report", "seq2seq", "text", "train", "transformer", "xai")
 """The library's subpackages and modules that ``mllab.<name>`` imports on first access."""
 
 

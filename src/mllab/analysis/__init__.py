@@ -23,7 +23,9 @@ lecture (sharp and flat minima):
   linear regression in closed form;
 - :func:`elongated_bowl`, :func:`gd_excess_loss`, :func:`updates_to_reach`: gradient descent on
   a quadratic in closed form; :func:`bowl_with_bump`, :func:`curve_critical_points`: a 1-D
-  curve with a local minimum before a deeper one.
+  curve with a local minimum before a deeper one;
+- :func:`regions_on_line` (exact, from the activation patterns), :func:`breakpoints_on_line`,
+  :func:`regions_on_grid`, :func:`activation_patterns`: the linear regions of a ReLU network.
 
 Every function that takes a model refuses one whose batch normalization or dropout is in
 training mode (``ValueError``: call ``model.eval()``), since its loss would then change from
@@ -48,12 +50,22 @@ from mllab.analysis.hessian import (
 )
 from mllab.analysis.lanczos import hessian_extremes, lanczos_extremes, lanczos_tridiagonal
 from mllab.analysis.least_squares import design_matrix, least_squares, linear_mse, mse_hessian
+from mllab.analysis.linear_regions import (
+    activation_patterns,
+    breakpoints_on_line,
+    regions_on_grid,
+    regions_on_line,
+)
 from mllab.analysis.loss_curve import bowl_with_bump, curve_critical_points
 from mllab.analysis.quadratic import elongated_bowl, gd_excess_loss, updates_to_reach
 from mllab.analysis.sharpness import epsilon_sharpness, top_hessian_eigenvalue
 from mllab.analysis.surface import filter_normalized_direction, loss_along_line, loss_on_plane
 
 __all__ = [
+    "activation_patterns",
+    "breakpoints_on_line",
+    "regions_on_grid",
+    "regions_on_line",
     "KINDS",
     "CriticalPoint",
     "bowl_with_bump",

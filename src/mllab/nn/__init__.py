@@ -10,7 +10,8 @@ r"""Lecture 1's models, from the linear model to a deep network with dropout.
 - :func:`conv2d_reference`, :func:`max_pool2d_reference` (the lecture's convolution and
   pooling) and :class:`CNN` (``nn.Conv2d``) for 8×8 digits;
 - :class:`BatchNorm`, :class:`LayerNorm` (``mllab.nn.norm``): the fused kernels by default,
-  the lecture's versions (``batch_norm_reference``, ``layer_norm_reference``) beside them.
+  the lecture's versions (``batch_norm_reference``, ``layer_norm_reference``) beside them;
+- :func:`sawtooth`: the tent map composed :math:`L` times, :math:`2^L` pieces at width 2.
 """
 
 from mllab.nn.backprop import BackpropMLP, Cache, Gradients
@@ -35,6 +36,7 @@ from mllab.nn.norm import (
     layer_norm_reference,
 )
 from mllab.nn.relu_network import ReLUNetwork
+from mllab.nn.sawtooth import sawtooth
 from mllab.nn.sigmoid_network import SigmoidNetwork
 
 __all__ = [
@@ -63,4 +65,5 @@ __all__ = [
     "ReLUNetwork",
     "SigmoidNetwork",
     "hard_sigmoid",
+    "sawtooth",
 ]
