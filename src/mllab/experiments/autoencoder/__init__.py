@@ -5,5 +5,5 @@ Data: scikit-learn's digits (8x8 images, pixels scaled to [0, 1]).
 """
 
 LECTURE = "Auto-encoders"
-EXPERIMENTS: tuple[str, ...] = ("autoencoder_vs_pca",)
+EXPERIMENTS: tuple[str, ...] = ("autoencoder_vs_pca", "anomaly_detection")
 """The lecture's experiment modules, in the order of the course."""
