@@ -16,7 +16,7 @@ from mllab.experiments.base import JOBS, REGISTRY, Experiment
 LECTURE_PACKAGES = (
     "regression", "critical_points", "batch_momentum", "adaptive_lr", "training_strategy",
     "learning_theory", "classification", "cnn", "normalization", "self_attention", "transformer",
-    "self_supervised", "gan",
+    "self_supervised", "gan", "autoencoder", "image_generation",
 )
 """Packages of ``mllab.experiments``, one per lecture, in course order."""
 JOB_MODULES = ("fit", "diagnose")
