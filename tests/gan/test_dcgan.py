@@ -1,5 +1,5 @@
-"""The 8×8 DCGAN networks: shapes, the generator's range, conditioning, spectral norm, and the
-discriminator refusing images of another size."""
+"""The DCGAN networks (8×8 and 28×28): shapes, the generator's range, conditioning, spectral
+norm, and the discriminator refusing images of another size."""
 
 import pytest
 import torch
@@ -8,14 +8,15 @@ from mllab.config import ConfigError
 from mllab.gan.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 
 
+@pytest.mark.parametrize("image_size", [8, 28])
 @pytest.mark.parametrize("num_classes", [0, 10])
-def test_shapes_and_range(num_classes):
+def test_shapes_and_range(num_classes, image_size):
     torch.manual_seed(0)
-    config = DCGANConfig(z_dim=8, width=8, num_classes=num_classes)
+    config = DCGANConfig(z_dim=8, width=8, num_classes=num_classes, image_size=image_size)
     G, D = DCGANGenerator(config), DCGANDiscriminator(config)
     c = torch.arange(6) % 10 if num_classes else None
     x = G(torch.randn(6, 8) * 10, c)
-    assert x.shape == (6, 1, 8, 8) and x.abs().max() <= 1
+    assert x.shape == (6, 1, image_size, image_size) and x.abs().max() <= 1
     assert D(x, c).shape == (6,)
 
 
@@ -39,5 +40,9 @@ def test_spectral_norm_applies_to_every_layer():
 def test_bad_shapes_and_settings_are_refused():
     with pytest.raises(ValueError, match=r"\(B, 1, 8, 8\)"):
         DCGANDiscriminator(DCGANConfig(width=4))(torch.zeros(2, 1, 28, 28))
+    with pytest.raises(ValueError, match=r"\(B, 1, 28, 28\)"):
+        DCGANDiscriminator(DCGANConfig(width=4, image_size=28))(torch.zeros(2, 1, 8, 8))
     with pytest.raises(ConfigError, match="width must be an integer >= 1"):
         DCGANConfig(width=0)
+    with pytest.raises(ConfigError, match="image_size must be a multiple of 4"):
+        DCGANConfig(image_size=10)

@@ -37,3 +37,10 @@ def test_it_learns_the_digits_and_is_reproducible():
     p = model.probabilities(x_test[:5])
     assert p.shape == (5, 10) and torch.allclose(p.sum(1), torch.ones(5))
     assert model.features(x_test[:5]).shape == (5, 64)
+
+
+def test_28_by_28_images_get_a_classifier_of_their_size():
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(20, 1, 28, 28, generator=g) * 2 - 1, torch.arange(20) % 10
+    net = train_digits_classifier(x, y, steps=2, generator=g)
+    assert net.features(x).shape == (20, 64) and net(x).shape == (20, 10)

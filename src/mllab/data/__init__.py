@@ -20,6 +20,7 @@ from mllab.data.bible import (
 from mllab.data.covid_like import covid_like_rows, write_covid_like_csv
 from mllab.data.csv_table import CSVError, Table, load_csv
 from mllab.data.datasets import DATASETS, Split, load_dataset, raw_diabetes, split_indices
+from mllab.data.fashion_mnist import load_fashion_mnist, read_idx
 from mllab.data.feature_selection import FeatureSelector
 from mllab.data.features import power_features
 from mllab.data.local_task import local_counts, local_task
@@ -48,6 +49,8 @@ __all__ = [
     "CSVError",
     "DATASETS",
     "FeatureSelector",
+    "load_fashion_mnist",
+    "read_idx",
     "LongRangeTask",
     "Split",
     "Standardizer",

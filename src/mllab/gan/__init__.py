@@ -12,7 +12,8 @@ and CycleGAN.
   supports do not overlap) and :func:`wasserstein_1d`;
 - networks: :class:`MLPGenerator` / :class:`MLPDiscriminator` for 2-D data,
   :class:`DCGANGenerator` / :class:`DCGANDiscriminator` for 8×8 digits
-  (:func:`load_digit_images`), conditional through :class:`ConcatEmbedding` and
+  (:func:`load_digit_images`) or 28×28 Fashion-MNIST where installed
+  (:func:`load_gan_images`), conditional through :class:`ConcatEmbedding` and
   :class:`ProjectionHead`; :class:`CycleGAN` with :func:`cycle_consistency_loss` and
   :func:`identity_loss`;
 - training: :class:`GANState` and :func:`gan_step` ("1. fix G, update D; 2. fix D, update G")
@@ -36,6 +37,7 @@ from mllab.gan.gan_step import LOSSES, GANState, GANStepConfig, gan_step
 from mllab.gan.gaussian_mixture import grid_centers, ring_centers, sample_mixture
 from mllab.gan.gradient_penalty import gradient_penalty, interpolate
 from mllab.gan.hinge_loss import hinge_discriminator_loss, hinge_generator_loss
+from mllab.gan.image_data import IMAGE_DATA, load_gan_images, require_image_data
 from mllab.gan.js_divergence import LOG_2, histogram, js_divergence, kl_divergence
 from mllab.gan.minimax import (
     discriminator_loss,
@@ -61,15 +63,15 @@ from mllab.gan.wasserstein_loss import (
 from mllab.gan.weight_clipping import clip_weights
 
 __all__ = [
-    "LOG_2", "LOSSES", "ConcatEmbedding", "CycleGAN", "CycleGANConfig", "DCGANConfig",
-    "DCGANDiscriminator", "DCGANGenerator", "DigitsClassifier", "GANState", "GANStepConfig",
-    "MLPDiscriminator", "MLPGANConfig", "MLPGenerator", "ModeCoverage", "ProjectionHead",
-    "SpectralNormalization", "Translator", "clip_weights", "critic_loss",
-    "cycle_consistency_loss", "discriminator_loss", "gan_step", "gradient_penalty",
-    "grid_centers", "hinge_discriminator_loss", "hinge_generator_loss", "histogram",
-    "identity_loss", "interpolate", "js_divergence", "kl_divergence", "load_digit_images",
-    "mode_coverage", "non_saturating_generator_loss", "power_iteration", "ring_centers",
-    "sample_mixture", "saturating_generator_loss", "spectral_norm", "spectral_normalize_all",
-    "to_pixels", "train_digits_classifier", "value_function", "wasserstein_1d",
-    "wasserstein_estimate", "wasserstein_generator_loss",
+    "IMAGE_DATA", "LOG_2", "LOSSES", "ConcatEmbedding", "CycleGAN", "CycleGANConfig",
+    "DCGANConfig", "DCGANDiscriminator", "DCGANGenerator", "DigitsClassifier", "GANState",
+    "GANStepConfig", "MLPDiscriminator", "MLPGANConfig", "MLPGenerator", "ModeCoverage",
+    "ProjectionHead", "SpectralNormalization", "Translator", "clip_weights", "critic_loss",
+    "cycle_consistency_loss", "discriminator_loss", "gan_step", "gradient_penalty", "grid_centers",
+    "hinge_discriminator_loss", "hinge_generator_loss", "histogram", "identity_loss",
+    "interpolate", "js_divergence", "kl_divergence", "load_digit_images", "load_gan_images",
+    "mode_coverage", "non_saturating_generator_loss", "power_iteration", "require_image_data",
+    "ring_centers", "sample_mixture", "saturating_generator_loss", "spectral_norm",
+    "spectral_normalize_all", "to_pixels", "train_digits_classifier", "value_function",
+    "wasserstein_1d", "wasserstein_estimate", "wasserstein_generator_loss",
 ]

@@ -1,6 +1,8 @@
 """The gan-evaluation experiment: its judge on hand-made metrics for every outcome (and a
 classifier too weak to judge by), the blur, the cases, and its quick mode end to end."""
 
+import json
+
 import pytest
 import torch
 
@@ -87,8 +89,29 @@ def test_the_cases():
 def test_settings_ranges():
     with pytest.raises(ValueError, match="sample_size must be in"):
         GANEvaluationSettings(sample_size=1000)
+    with pytest.raises(ValueError, match="data must be one of digits, fashion-mnist"):
+        GANEvaluationSettings(data="mnist")
 
 
 def test_quick_mode_writes_a_valid_run(quick_run):
     result = quick_run("gan-evaluation")
     assert len(result["checks"]) == 6 and len(result["figures"]) == 3
+
+
+def test_fashion_mnist_where_not_installed_is_one_line_and_exit_2(mllab, tmp_path):
+    done = mllab("run", "gan-evaluation", "--quick", "--set", "data=fashion-mnist", "--out",
+                 str(tmp_path / "run"), env={"MLLAB_FASHION_MNIST": str(tmp_path / "none")})
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "Fashion-MNIST is not installed" in done.stderr and len(done.stderr.splitlines()) == 1
+    assert not (tmp_path / "run").exists()
+
+
+def test_28_by_28_images_run_through_the_same_experiment(mllab, tmp_path, fake_fashion_mnist):
+    fake_fashion_mnist(tmp_path, n=80)  # random pixels: the stand-in cannot learn them
+    done = mllab("run", "gan-evaluation", "--quick", "--set", "data=fashion-mnist", "--set",
+                 "sample_size=20", "--set", "classifier_steps=5", "--out", str(tmp_path / "run"),
+                 env={"MLLAB_FASHION_MNIST": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    result = json.loads((tmp_path / "run" / "result.json").read_text())
+    assert result["settings"]["data"] == "fashion-mnist"
+    assert len(result["metrics"]["runs"][0]["images"]["real"][0]) == 28

@@ -4,10 +4,12 @@ GAN lecture's "evaluation of generation": quality and diversity, IS, FID, and "w
 generator just memorises the training data"; Salimans et al., arXiv:1606.03498; Heusel et al.,
 arXiv:1706.08500).
 
-Data: scikit-learn's 8×8 digits, split at random in each repeat into a *training* half (what a
-generator would learn from, and the FID reference) and a *held-out* half. The stand-in for
-Inception is :class:`mllab.gan.DigitsClassifier` trained on the training half (Inception cannot
-be downloaded here and knows nothing of 8×8 digits): its :math:`p(y|x)` gives IS, its 64
+Data: scikit-learn's 8×8 digits (``data = "fashion-mnist"``: Fashion-MNIST's 28×28 test
+split where Debian's package is installed, :func:`mllab.gan.load_gan_images`), split at random
+in each repeat into a *training* half (what a generator would learn from, and the FID
+reference) and a *held-out* half. The stand-in for Inception is
+:class:`mllab.gan.DigitsClassifier` trained on the training half (Inception cannot be
+downloaded here and knows nothing of 8×8 digits): its :math:`p(y|x)` gives IS, its 64
 penultimate features give FID against the training half. No generator is trained: each case is
 a known "generator" of ``sample_size`` images,
 
@@ -41,7 +43,7 @@ from mllab.experiments.context import RunContext
 from mllab.experiments.evidence import Check, Evidence, Precondition
 from mllab.experiments.gan import LECTURE
 from mllab.experiments.gan.plots import plot_evaluation
-from mllab.gan import load_digit_images, train_digits_classifier
+from mllab.gan import load_gan_images, require_image_data, train_digits_classifier
 from mllab.metrics import accuracy, fid, inception_score, nearest_neighbour_distances
 
 CASES = ("real", "collapsed", "blurred", "copies")
@@ -49,6 +51,8 @@ CASES = ("real", "collapsed", "blurred", "copies")
 
 @dataclass
 class GANEvaluationSettings(Settings):
+    data: str = "digits"
+    """The images: one of :data:`mllab.gan.IMAGE_DATA` (Fashion-MNIST only where installed)."""
     sample_size: int = 500
     """Images per case (>= 2, <= 898, the smaller half of the digits)."""
     classifier_steps: int = 600
@@ -73,6 +77,7 @@ class GANEvaluationSettings(Settings):
     the held-out images' (a copier's is 0, an honest generator's about the held-out one)."""
 
     def validate(self) -> None:
+        require_image_data(self.data)
         require(2 <= self.sample_size <= 898, "sample_size", "in [2, 898]", self.sample_size)
         for name in ("classifier_steps", "blur_passes", "repeats"):
             require(getattr(self, name) >= 1, name, ">= 1", getattr(self, name))
@@ -114,7 +119,7 @@ def make_cases(x_train: Tensor, x_held: Tensor, y_held: Tensor, s: GANEvaluation
 
 
 def _repeat(ctx: RunContext, s: GANEvaluationSettings, r: int) -> dict:
-    x, y = load_digit_images()
+    x, y = load_gan_images(s.data)
     g = ctx.generator(f"r{r}/split")
     order = torch.randperm(len(x), generator=g)
     train, held = order[: len(x) // 2], order[len(x) // 2:]
