@@ -3,27 +3,21 @@ penalty where asked, mismatched labels as negatives, a generator that learns the
 config's ranges, and a run killed with SIGKILL and resumed that ends bitwise identical to an
 uninterrupted one."""
 
-import json
-import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import torch
-from safetensors.torch import load_file
 
 from mllab.config import ConfigError
 from mllab.gan.gan_step import GANState, GANStepConfig, gan_step
 from mllab.gan.mlp_gan import MLPDiscriminator, MLPGANConfig, MLPGenerator
-from mllab.train import LoopConfig, latest_checkpoint, list_checkpoints, run_loop
+from mllab.train import LoopConfig, run_loop
 
-sys.path.insert(0, str(Path(__file__).parent))
-import gan_runs  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parents[1]))
+import resume_runs  # noqa: E402
 
-SCRIPT = Path(gan_runs.__file__)
+RUN_FILE = Path(__file__).parent / "gan_runs.py"
 
 
 def _state(num_classes: int = 0, lr: float = 1e-3, n: int = 256) -> GANState:
@@ -108,36 +102,5 @@ def test_config_ranges():
         GANStepConfig(gp_weight=-1.0)
 
 
-def _final(directory: Path) -> tuple[dict, list]:
-    return (load_file(directory / "final.safetensors"),
-            json.loads((directory / "history.json").read_text()))
-
-
 def test_a_run_killed_with_sigkill_and_resumed_is_bitwise_identical(tmp_path):
-    steps = 24
-    gan_runs.train(tmp_path / "reference", steps)
-    reference, ref_history = _final(tmp_path / "reference")
-    run = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, str(SCRIPT), str(run), str(steps)],
-                            env={**os.environ, "GAN_RUNS_SLEEP": "0.05"},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while not [p for p in list_checkpoints(run / "checkpoints")
-               if int(p.name.split("-")[1]) >= steps // 3]:
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "no checkpoint appeared"
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate(timeout=60)
-    assert proc.returncode == -signal.SIGKILL
-    assert not (run / "final.safetensors").exists()
-    killed_at = latest_checkpoint(run / "checkpoints").state["fields"]["step"]["value"]
-    assert 0 < killed_at < steps
-    done = subprocess.run([sys.executable, str(SCRIPT), str(run), str(steps)],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    final, history = _final(run)
-    assert final.keys() == reference.keys()
-    for key, value in reference.items():
-        assert torch.equal(final[key], value), key
-    assert history == ref_history and history
+    resume_runs.assert_resume_is_bitwise(RUN_FILE, tmp_path, steps=24)

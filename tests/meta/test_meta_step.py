@@ -1,5 +1,9 @@
 """A meta-training step on the general loop: the meta-loss falls and the learned
-initialisation adapts to a new task better than the one it started from; same seed, same run."""
+initialisation adapts to a new task better than the one it started from; same seed, same run; a run
+killed with SIGKILL and resumed ends bitwise identical."""
+
+import sys
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -7,6 +11,9 @@ from torch import nn
 from mllab.meta.maml import MAMLConfig, Task, maml_loss
 from mllab.meta.meta_step import MetaState, meta_step
 from mllab.train import LoopConfig, run_loop
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+import resume_runs  # noqa: E402
 
 
 def mse(pred, y):
@@ -41,3 +48,8 @@ def test_meta_training_lowers_the_query_loss_after_adaptation():
     assert len(result.history) == 100 and after < 0.2 * before
     _, again, _ = _run(100)
     assert [h["meta_loss"] for h in again.history] == [h["meta_loss"] for h in result.history]
+
+
+def test_a_run_killed_with_sigkill_and_resumed_is_bitwise_identical(tmp_path):
+    resume_runs.assert_resume_is_bitwise(Path(__file__).parent / "meta_runs.py", tmp_path,
+                                         steps=30)
