@@ -1,7 +1,8 @@
 r"""Network compression: the lecture's four ways to a small network (homework 13).
 
 - knowledge distillation: :func:`distillation_loss` (soft targets at temperature :math:`T`,
-  :math:`T^2` scaling; arXiv:1503.02531) and :func:`soft_targets`;
+  :math:`T^2` scaling; arXiv:1503.02531) and :func:`soft_targets`, trained by
+  :func:`distillation_step` on the general loop;
 - architecture design: :class:`DepthwiseConv2d`, :class:`PointwiseConv2d`,
   :class:`DepthwiseSeparableConv2d` with :func:`separable_conv_params` against
   :func:`standard_conv_params`;
@@ -13,6 +14,11 @@ r"""Network compression: the lecture's four ways to a small network (homework 13
 """
 
 from mllab.compression.distillation import distillation_loss, soft_targets
+from mllab.compression.distillation_step import (
+    DistillationConfig,
+    DistillationState,
+    distillation_step,
+)
 from mllab.compression.lottery_ticket import lottery_ticket, prunable_layers
 from mllab.compression.magnitude_pruning import (
     Mask,
@@ -42,8 +48,9 @@ from mllab.compression.separable_conv import (
 )
 
 __all__ = [
-    "DepthwiseConv2d", "DepthwiseSeparableConv2d", "Mask", "PointwiseConv2d",
-    "QuantizedTensor", "apply_mask", "dequantize", "dequantize_model", "distillation_loss",
+    "DepthwiseConv2d", "DepthwiseSeparableConv2d", "DistillationConfig", "DistillationState",
+    "Mask", "PointwiseConv2d", "QuantizedTensor", "apply_mask", "dequantize", "dequantize_model",
+    "distillation_loss", "distillation_step",
     "get_mask", "lottery_ticket", "magnitude_mask", "pack_bits", "prunable_layers", "quantize",
     "quantize_model", "remove_mask", "separable_conv_params", "size_on_disk", "soft_targets",
     "sparsity", "standard_conv_params", "structured_mask", "unpack_bits",
