@@ -46,13 +46,3 @@ def test_a_missing_label_file_is_named(tmp_path, fake_fashion_mnist):
     with pytest.raises(ConfigError, match="lacks the test labels"):
         load_fashion_mnist("test", root=tmp_path)
 
-
-def test_the_gan_experiments_take_it_by_name(tmp_path, monkeypatch, fake_fashion_mnist):
-    from mllab.gan import load_gan_images
-
-    fake_fashion_mnist(tmp_path)
-    monkeypatch.setenv("MLLAB_FASHION_MNIST", str(tmp_path))
-    assert load_gan_images("fashion-mnist")[0].shape == (6, 1, 28, 28)
-    assert load_gan_images("digits")[0].shape == (1797, 1, 8, 8)
-    with pytest.raises(ConfigError, match="data must be one of digits, fashion-mnist"):
-        load_gan_images("mnist")
