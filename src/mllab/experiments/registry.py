@@ -15,8 +15,8 @@ from mllab.experiments.base import JOBS, REGISTRY, Experiment
 
 LECTURE_PACKAGES = (
     "regression", "critical_points", "batch_momentum", "adaptive_lr", "training_strategy",
-    "learning_theory", "classification", "cnn", "normalization", "self_attention", "transformer",
-    "self_supervised", "gan", "autoencoder", "image_generation",
+    "learning_theory", "classification", "cnn", "why_deep", "normalization", "self_attention",
+    "transformer", "self_supervised", "gan", "autoencoder", "image_generation",
 )
 """Packages of ``mllab.experiments``, one per lecture, in course order."""
 JOB_MODULES = ("fit", "diagnose")
