@@ -67,6 +67,8 @@ def test_config_ranges():
         DistillationConfig(alpha=1.5)
     with pytest.raises(ConfigError, match="batch_size must be an integer >= 1"):
         DistillationConfig(batch_size=0)
+    with pytest.raises(ConfigError, match="log_every must be an integer >= 1"):
+        DistillationConfig(log_every=0)
 
 
 def test_a_run_killed_with_sigkill_and_resumed_is_bitwise_identical(tmp_path):

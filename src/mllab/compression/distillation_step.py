@@ -33,12 +33,15 @@ class DistillationConfig:
     """Weight of the soft term, in [0, 1]; 1 - alpha goes to the hard labels."""
     batch_size: int = 64
     """Examples per step (>= 1)."""
+    log_every: int = 1
+    """Return the loss every this many steps (>= 1); the others return None."""
 
     def __post_init__(self) -> None:
         require(is_real(self.T) and self.T > 0, "T", "a number > 0", self.T)
         require(is_real(self.alpha) and 0 <= self.alpha <= 1, "alpha", "a number in [0, 1]",
                 self.alpha)
         require_int("batch_size", self.batch_size, 1)
+        require_int("log_every", self.log_every, 1)
 
 
 @dataclass(kw_only=True)
@@ -54,10 +57,12 @@ class DistillationState(LoopState):
     y: Tensor = transient()
 
 
-def distillation_step(config: DistillationConfig) -> Callable[[DistillationState], dict]:
-    r"""The step function for :func:`mllab.train.run_loop`; logs ``loss``."""
+def distillation_step(config: DistillationConfig
+                      ) -> Callable[[DistillationState], dict | None]:
+    r"""The step function for :func:`mllab.train.run_loop`; logs ``loss`` every
+    ``config.log_every`` steps."""
 
-    def step(s: DistillationState) -> dict:
+    def step(s: DistillationState) -> dict | None:
         # 1. a mini-batch
         idx = torch.randint(len(s.x), (config.batch_size,), generator=s.generator)
         x, y = s.x[idx], s.y[idx]
@@ -72,6 +77,8 @@ def distillation_step(config: DistillationConfig) -> Callable[[DistillationState
         s.optimizer.zero_grad()
         loss.backward()
         s.optimizer.step()
+        if s.step % config.log_every != config.log_every - 1:
+            return None
         return {"loss": loss.item()}
 
     return step

@@ -39,6 +39,7 @@ from mllab.train import (
     seed_everything,
 )
 from mllab.train.loop import Step
+from mllab.train.state import saved_fields
 from mllab.train.trainer import LossFn
 
 T = TypeVar("T")
@@ -147,8 +148,9 @@ class Trial:
     final state from there instead of training again. A run that diverged
     (``NonFiniteLossError``, caught by the experiment inside the ``with`` block) is stored too
     and raises again on resume. ``record`` stores JSON values
-    with the trial. Every module's final weights are also written as
-    ``trials/<name>/<field>.safetensors`` (``model.safetensors`` for :meth:`fit`).
+    with the trial. Every trained module's final weights are also written as
+    ``trials/<name>/<field>.safetensors`` (``model.safetensors`` for :meth:`fit`; transient
+    fields, such as a fixed teacher, are not).
     """
 
     def __init__(self, ctx: RunContext, name: str) -> None:
@@ -229,8 +231,8 @@ class Trial:
         r"""Train with any algorithm: :func:`mllab.train.run_loop` of ``step`` on ``state``
         (or restore the final state, if this trial finished before)."""
         config = dataclasses.replace(config, checkpoint_seconds=self.ctx.checkpoint_seconds)
-        modules = {f.name: v for f in dataclasses.fields(state)
-                   if isinstance(v := getattr(state, f.name), nn.Module)}
+        modules = {name: v for name in saved_fields(state)  # a transient teacher is not trained
+                   if isinstance(v := getattr(state, name), nn.Module)}
         return self.train(lambda: run_loop(
             step, state, config, checkpoint_dir=self.dir / "checkpoints",
             fingerprint=fingerprint, boundary=boundary, on_log=self._log,
