@@ -6,9 +6,16 @@ r"""Adversarial attacks and defences: the adversarial-attack lecture (homework 1
   :math:`L_2` balls (:func:`project_linf`, :func:`project_l2`), :func:`mi_fgsm` with
   momentum, input diversity by :func:`random_resize_pad`;
 - black-box attacks by transfer from an :class:`Ensemble` of proxy models;
-- passive defences: :func:`mean_smoothing`, :func:`quantise`, :func:`random_resize_pad`.
+- passive defences: :func:`mean_smoothing`, :func:`quantise`, :func:`random_resize_pad`;
+  the proactive one, adversarial training: :func:`adversarial_training_step` (PGD inside the
+  step) on the general loop.
 """
 
+from mllab.adversarial.adversarial_training import (
+    AdversarialConfig,
+    AdversarialState,
+    adversarial_training_step,
+)
 from mllab.adversarial.attack_loss import attack_loss, loss_gradient
 from mllab.adversarial.ensemble import Ensemble
 from mllab.adversarial.fgsm import fgsm
@@ -28,7 +35,8 @@ from mllab.adversarial.pgd import (
 from mllab.adversarial.random_resize_pad import random_resize_pad
 
 __all__ = [
-    "L2_DIVISION_EPS", "NORMS", "Ensemble", "attack_loss", "fgsm", "loss_gradient",
+    "L2_DIVISION_EPS", "NORMS", "AdversarialConfig", "AdversarialState", "Ensemble",
+    "adversarial_training_step", "attack_loss", "fgsm", "loss_gradient",
     "mean_smoothing", "mi_fgsm", "normalise_l1", "pgd", "project", "project_l2",
     "project_linf", "quantise", "random_resize_pad", "random_start", "step_direction",
 ]
