@@ -1,6 +1,10 @@
 """The DANN step: λ follows the schedule with the step, the logged values, the same seed gives
 the same run, source-only (weights 0) leaves the extractor untouched by the domain loss, and
-on a shifted synthetic domain the domain classifier is fooled more with DANN than without."""
+on a shifted synthetic domain the domain classifier is fooled more with DANN than without; a run
+killed with SIGKILL and resumed ends bitwise identical."""
+
+import sys
+from pathlib import Path
 
 import torch
 
@@ -13,6 +17,9 @@ from mllab.domain_adaptation import (
     dann_step,
 )
 from mllab.train import LoopConfig, run_loop
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+import resume_runs  # noqa: E402
 
 
 def _state(seed: int = 0) -> DANNState:
@@ -65,3 +72,8 @@ def test_domain_confusion_with_dann_not_without():
 
     with_dann, without = domain_accuracy(1.0), domain_accuracy(0.0)
     assert with_dann < without - 0.1
+
+
+def test_a_run_killed_with_sigkill_and_resumed_is_bitwise_identical(tmp_path):
+    resume_runs.assert_resume_is_bitwise(Path(__file__).parent / "dann_runs.py", tmp_path,
+                                         steps=30)
