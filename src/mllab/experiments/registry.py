@@ -17,7 +17,7 @@ LECTURE_PACKAGES = (
     "regression", "critical_points", "batch_momentum", "adaptive_lr", "training_strategy",
     "learning_theory", "classification", "cnn", "why_deep", "normalization", "self_attention",
     "transformer", "self_supervised", "gan", "autoencoder", "image_generation", "adversarial",
-    "domain_adaptation", "compression", "lifelong", "meta",
+    "domain_adaptation", "explainable_ai", "compression", "lifelong", "meta",
 )
 """Packages of ``mllab.experiments``, one per lecture, in course order."""
 JOB_MODULES = ("fit", "diagnose")
