@@ -8,7 +8,8 @@ r"""Adversarial attacks and defences: the adversarial-attack lecture (homework 1
 - black-box attacks by transfer from an :class:`Ensemble` of proxy models;
 - passive defences: :func:`mean_smoothing`, :func:`quantise`, :func:`random_resize_pad`;
   the proactive one, adversarial training: :func:`adversarial_training_step` (PGD inside the
-  step) on the general loop.
+  step) on the general loop; the adaptive attacker's :func:`bpda` through a defence without a
+  useful gradient.
 """
 
 from mllab.adversarial.adversarial_training import (
@@ -17,6 +18,7 @@ from mllab.adversarial.adversarial_training import (
     adversarial_training_step,
 )
 from mllab.adversarial.attack_loss import attack_loss, loss_gradient
+from mllab.adversarial.bpda import bpda
 from mllab.adversarial.ensemble import Ensemble
 from mllab.adversarial.fgsm import fgsm
 from mllab.adversarial.input_quantisation import quantise
@@ -36,7 +38,7 @@ from mllab.adversarial.random_resize_pad import random_resize_pad
 
 __all__ = [
     "L2_DIVISION_EPS", "NORMS", "AdversarialConfig", "AdversarialState", "Ensemble",
-    "adversarial_training_step", "attack_loss", "fgsm", "loss_gradient",
+    "adversarial_training_step", "attack_loss", "bpda", "fgsm", "loss_gradient",
     "mean_smoothing", "mi_fgsm", "normalise_l1", "pgd", "project", "project_l2",
     "project_linf", "quantise", "random_resize_pad", "random_start", "step_direction",
 ]

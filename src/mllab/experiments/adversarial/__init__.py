@@ -6,5 +6,5 @@ Data: scikit-learn's digits, pixels scaled to [0, 1].
 """
 
 LECTURE = "Adversarial attack"
-EXPERIMENTS: tuple[str, ...] = ("adversarial_attack", "black_box_transfer")
+EXPERIMENTS: tuple[str, ...] = ("adversarial_attack", "black_box_transfer", "attack_defence")
 """The lecture's experiment modules, in the order of the course."""
