@@ -6,5 +6,6 @@ Data: seeded synthetic distributions (named so) and scikit-learn's digits.
 """
 
 LECTURE = "Generative adversarial networks"
-EXPERIMENTS: tuple[str, ...] = ("js_divergence", "mode_collapse", "gan_evaluation")
+EXPERIMENTS: tuple[str, ...] = (
+    "js_divergence", "wgan_lipschitz", "mode_collapse", "gan_evaluation")
 """The lecture's experiment modules, in the order of the course."""
