@@ -7,5 +7,5 @@ Data: seeded synthetic distributions (named so) and scikit-learn's digits.
 
 LECTURE = "Generative adversarial networks"
 EXPERIMENTS: tuple[str, ...] = (
-    "js_divergence", "wgan_lipschitz", "mode_collapse", "gan_evaluation")
+    "js_divergence", "wgan_lipschitz", "mode_collapse", "gan_evaluation", "conditional_gan")
 """The lecture's experiment modules, in the order of the course."""
