@@ -5,5 +5,5 @@ Data: scikit-learn's digits.
 """
 
 LECTURE = "Network compression"
-EXPERIMENTS: tuple[str, ...] = ("knowledge_distillation",)
+EXPERIMENTS: tuple[str, ...] = ("knowledge_distillation", "compression_tradeoffs")
 """The lecture's experiment modules, in the order of the course."""
