@@ -6,7 +6,8 @@ Ho et al., arXiv:2006.11239.
   :math:`\beta_t`, :math:`\alpha_t`, :math:`\bar\alpha_t` (a cumulative product), :math:`\sigma_t`;
 - :func:`q_sample` (Eq. 4), :func:`posterior_mean` (Eq. 7), :func:`predicted_x0` (Eq. 15);
 - Algorithm 1: :func:`ddpm_loss`, :class:`DDPMState`, :func:`ddpm_training_step`;
-- Algorithm 2: :func:`sampler_step`, :func:`ddpm_sample`;
+- Algorithm 2: :func:`sampler_step`, :func:`ddpm_sample`; in fewer steps on a respaced
+  schedule: :func:`leading_timesteps`, :func:`respace`, :class:`Respaced` (arXiv:2102.09672);
 - denoisers: :class:`MLPDenoiser` (2-D data), :class:`UNetDenoiser` (8x8 images), with
   :class:`TimeEmbedding`.
 """
@@ -22,12 +23,13 @@ from mllab.diffusion.noise_schedule import (
     cosine_betas,
     linear_betas,
 )
+from mllab.diffusion.respacing import Respaced, leading_timesteps, respace
 from mllab.diffusion.time_embedding import TimeEmbedding
 from mllab.diffusion.unet_denoiser import UNetDenoiser
 
 __all__ = [
-    "SCHEDULES", "SIGMAS", "DDPMState", "MLPDenoiser", "NoiseSchedule", "TimeEmbedding",
-    "UNetDenoiser", "cosine_betas", "ddpm_loss", "ddpm_sample", "ddpm_training_step",
-    "epsilon_loss", "linear_betas", "per_example", "posterior_mean", "predicted_x0", "q_sample",
-    "sampler_step",
+    "SCHEDULES", "SIGMAS", "DDPMState", "MLPDenoiser", "NoiseSchedule", "Respaced",
+    "TimeEmbedding", "UNetDenoiser", "cosine_betas", "ddpm_loss", "ddpm_sample",
+    "ddpm_training_step", "epsilon_loss", "leading_timesteps", "linear_betas", "per_example",
+    "posterior_mean", "predicted_x0", "q_sample", "respace", "sampler_step",
 ]
