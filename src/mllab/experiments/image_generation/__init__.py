@@ -6,5 +6,5 @@ Data: seeded synthetic 2-D mixtures (named so); (later) scikit-learn's digits.
 """
 
 LECTURE = "Image generation"
-EXPERIMENTS: tuple[str, ...] = ("diffusion_training_one_shot",)
+EXPERIMENTS: tuple[str, ...] = ("diffusion_training_one_shot", "diffusion_steps")
 """The lecture's experiment modules, in the order of the course."""
