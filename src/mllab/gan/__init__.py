@@ -17,7 +17,8 @@ and CycleGAN.
   :class:`ProjectionHead`; :class:`CycleGAN` with :func:`cycle_consistency_loss` and
   :func:`identity_loss`;
 - training: :class:`GANState` and :func:`gan_step` ("1. fix G, update D; 2. fix D, update G")
-  for the general loop;
+  for the general loop; :class:`CycleGANState` and :func:`cycle_gan_step` (both directions,
+  Eq. 3 with the cycle weight :math:`\lambda`);
 - evaluation: :class:`DigitsClassifier` (the stand-in for Inception in
   :func:`mllab.metrics.fid` and :func:`mllab.metrics.inception_score`), and mode collapse on
   the :func:`ring_centers` / :func:`grid_centers` mixtures by :func:`mode_coverage`.
@@ -30,6 +31,7 @@ from mllab.gan.cycle_gan import (
     cycle_consistency_loss,
     identity_loss,
 )
+from mllab.gan.cycle_gan_step import CycleGANState, CycleGANStepConfig, cycle_gan_step
 from mllab.gan.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from mllab.gan.digit_images import load_digit_images, to_pixels
 from mllab.gan.digits_classifier import DigitsClassifier, train_digits_classifier
@@ -64,10 +66,12 @@ from mllab.gan.weight_clipping import clip_weights
 
 __all__ = [
     "IMAGE_DATA", "LOG_2", "LOSSES", "ConcatEmbedding", "CycleGAN", "CycleGANConfig",
+    "CycleGANState", "CycleGANStepConfig",
     "DCGANConfig", "DCGANDiscriminator", "DCGANGenerator", "DigitsClassifier", "GANState",
     "GANStepConfig", "MLPDiscriminator", "MLPGANConfig", "MLPGenerator", "ModeCoverage",
     "ProjectionHead", "SpectralNormalization", "Translator", "clip_weights", "critic_loss",
-    "cycle_consistency_loss", "discriminator_loss", "gan_step", "gradient_penalty", "grid_centers",
+    "cycle_consistency_loss", "cycle_gan_step", "discriminator_loss", "gan_step",
+    "gradient_penalty", "grid_centers",
     "hinge_discriminator_loss", "hinge_generator_loss", "histogram", "identity_loss",
     "interpolate", "js_divergence", "kl_divergence", "load_digit_images", "load_gan_images",
     "mode_coverage", "non_saturating_generator_loss", "power_iteration", "require_image_data",

@@ -7,5 +7,6 @@ Data: seeded synthetic distributions (named so) and scikit-learn's digits.
 
 LECTURE = "Generative adversarial networks"
 EXPERIMENTS: tuple[str, ...] = (
-    "js_divergence", "wgan_lipschitz", "mode_collapse", "gan_evaluation", "conditional_gan")
+    "js_divergence", "wgan_lipschitz", "mode_collapse", "gan_evaluation", "conditional_gan",
+    "cycle_gan")
 """The lecture's experiment modules, in the order of the course."""
