@@ -64,3 +64,15 @@ def test_masks_stay_applied_while_training_and_in_the_state_dict():
     assert torch.equal(get_mask(copy), mask) and torch.equal(copy(x), layer(x))
     remove_mask(layer)
     assert get_mask(layer) is None and int((layer.weight == 0).sum()) == 12
+
+
+def test_removing_the_mask_of_a_deep_copy_leaves_the_original_masked():
+    import copy
+
+    layer = nn.Linear(6, 4)
+    mask = magnitude_mask(layer.weight, 0.5)
+    apply_mask(layer, mask)
+    plain = copy.deepcopy(layer)
+    remove_mask(plain)
+    assert type(plain) is nn.Linear and get_mask(plain) is None
+    assert torch.equal(get_mask(layer), mask) and torch.equal(layer.weight, plain.weight)

@@ -87,7 +87,14 @@ def apply_mask(module: nn.Module, mask: Tensor, name: str = "weight") -> None:
 
 
 def remove_mask(module: nn.Module, name: str = "weight") -> None:
-    r"""Make the pruning permanent: ``module.<name>`` becomes the masked tensor itself."""
+    r"""Make the pruning permanent: ``module.<name>`` becomes the masked tensor itself.
+
+    A deep copy of a masked module shares torch's generated ``Parametrized...`` class with the
+    original, and removing a parametrization deletes the property from that class; so the
+    module first gets a class of its own, and the original keeps its mask."""
+    cls = type(module)
+    module.__class__ = type(cls.__name__, cls.__bases__, {
+        k: v for k, v in vars(cls).items() if k not in ("__dict__", "__weakref__")})
     parametrize.remove_parametrizations(module, name, leave_parametrized=True)
 
 

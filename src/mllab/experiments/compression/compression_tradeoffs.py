@@ -38,10 +38,12 @@ from mllab.compression import (
     DepthwiseSeparableConv2d,
     apply_mask,
     dequantize_model,
+    get_mask,
     lottery_ticket,
     magnitude_mask,
     prunable_layers,
     quantize_model,
+    remove_mask,
     separable_conv_params,
     size_on_disk,
     sparsity,
@@ -148,15 +150,12 @@ def _pruned_layers(model: nn.Module) -> dict[str, nn.Module]:
     return {n: m for n, m in prunable_layers(model).items() if n != "conv1"}
 
 
-def _permanent(model: nn.Module, channels: tuple[int, ...]) -> nn.Module:
-    r"""A plain copy of the masked standard CNN ``model``: its weights, zero where pruned (not
-    ``remove_mask`` on a deep copy, which would strip the original's class of its weight)."""
-    state = {k: v.detach().clone() for k, v in model.state_dict().items()
-             if not k.endswith((".original", ".mask"))}
-    state |= {f"{n}.weight": m.weight.detach().clone() for n, m in _pruned_layers(model).items()}
-    with torch.device("meta"):
-        plain = _cnn(channels, False)
-    plain.load_state_dict(state, assign=True)
+def _permanent(model: nn.Module) -> nn.Module:
+    r"""A plain copy of the masked ``model``: its weights, zero where pruned."""
+    plain = copy.deepcopy(model)
+    for layer in _pruned_layers(plain).values():
+        if get_mask(layer) is not None:
+            remove_mask(layer)
     return plain
 
 
@@ -178,7 +177,7 @@ def _fit(ctx: RunContext, s: TradeoffSettings, name: str, model: nn.Module, epoc
 
 def _sparse(s: TradeoffSettings, model: nn.Module, test: float) -> dict:
     r"""A pruned network's entry: 4 bytes per non-zero value (a sparse format's indices aside)."""
-    plain = _permanent(model, s.channels)
+    plain = _permanent(model)
     nonzero = sum(int(v.count_nonzero()) for v in plain.state_dict().values())
     return {"test": test, "bytes": 4 * nonzero, "sparsity": sparsity(plain)}
 
@@ -218,7 +217,7 @@ def _repeat(ctx: RunContext, s: TradeoffSettings, r: int) -> dict:
         name = f"lottery-round{len(rounds) + 1}-r{r}" if rounds else f"standard-r{r}"
         rounds.append(_fit(ctx, s, name, m, s.epochs, data))
         if len(rounds) == 1:
-            dense.append(_permanent(m, s.channels))
+            dense.append(_permanent(m))
 
     amount = 1 - (1 - s.lottery_sparsity) ** (1 / s.lottery_rounds)
     masks = lottery_ticket(model, train, s.lottery_rounds, amount,
