@@ -1,10 +1,11 @@
-r"""Image generation lecture: the four families (VAE, flow, diffusion, GAN); DDPM's training
-(noise added in one step) and sampling algorithms; (later) the families side by side and the
-number of denoising steps.
+r"""Image generation lecture: the four families (VAE, flow, diffusion, GAN) side by side;
+DDPM's training (noise added in one step) and sampling algorithms, and the number of denoising
+steps.
 
-Data: seeded synthetic 2-D mixtures (named so); (later) scikit-learn's digits.
+Data: seeded synthetic 2-D mixtures (named so).
 """
 
 LECTURE = "Image generation"
-EXPERIMENTS: tuple[str, ...] = ("diffusion_training_one_shot", "diffusion_steps")
+EXPERIMENTS: tuple[str, ...] = (
+    "generative_families", "diffusion_training_one_shot", "diffusion_steps")
 """The lecture's experiment modules, in the order of the course."""
