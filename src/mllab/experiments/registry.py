@@ -8,6 +8,7 @@ experiment with :func:`mllab.experiments.base.experiment`.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from pathlib import Path
 
@@ -57,12 +58,21 @@ def source_file(experiment: Experiment) -> str:
     return path.relative_to(Path(mllab.__file__).parent.parent).as_posix()
 
 
+def name_choices(names: list[str], given: object) -> str:
+    r"""The valid names for one line of an error: all of them while they are few, else how
+    many there are, where to see them, and the closest to ``given`` (or the first ones)."""
+    if len(", ".join(names)) <= 400:
+        return ", ".join(names)
+    close = difflib.get_close_matches(str(given), names, n=3, cutoff=0.5) or names[:3]
+    return f"the {len(names)} that `mllab list` shows, such as {', '.join(close)}"
+
+
 def get_experiment(name: str) -> Experiment:
-    r"""The experiment called ``name``; :class:`UnknownExperiment` lists the valid names."""
+    r"""The experiment called ``name``; :class:`UnknownExperiment` names the valid ones."""
     experiments = {e.name: e for e in all_experiments()}
     if name not in experiments:
         raise UnknownExperiment(f"unknown experiment {name!r}; valid choices: "
-                                f"{', '.join(experiments)}")
+                                f"{name_choices(list(experiments), name)}")
     return experiments[name]
 
 

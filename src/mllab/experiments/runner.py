@@ -22,7 +22,7 @@ from mllab.config import ConfigError, is_int, is_real, require, shorten
 from mllab.experiments.base import VERDICTS, Experiment, Result, Settings
 from mllab.experiments.context import RunContext, write_json
 from mllab.experiments.progress import TrialProgress
-from mllab.experiments.registry import all_experiments, all_jobs, experiments_of
+from mllab.experiments.registry import all_experiments, all_jobs, experiments_of, name_choices
 from mllab.experiments.run_folder import (
     RunError,
     check_kinds,
@@ -113,7 +113,7 @@ def _experiment_and_settings(result: dict) -> tuple[Experiment, Settings]:
     name = result["experiment"]
     experiments = {e.name: e for e in all_experiments() + all_jobs()}
     require(isinstance(name, str) and name in experiments, "experiment",
-            f"one of {', '.join(experiments)}", name)
+            f"one of {name_choices(list(experiments), name)}", name)
     exp = experiments[name]
     require(result.get("lecture") == exp.lecture, "lecture", f"{exp.lecture!r} (that of {name})",
             result.get("lecture"))
