@@ -34,8 +34,12 @@ def test_experiments_come_in_course_order():
 
 
 def test_unknown_names_list_the_valid_choices():
-    with pytest.raises(UnknownExperiment, match="'astrology'; valid choices: .*batch-size"):
+    n = len(all_experiments())
+    with pytest.raises(UnknownExperiment, match=f"'astrology'; valid choices: the {n} that "
+                                                "`mllab list` shows, such as regression-linear"):
         get_experiment("astrology")
+    with pytest.raises(UnknownExperiment, match="such as batch-size"):  # the closest names
+        get_experiment("batch-sise")
     with pytest.raises(UnknownExperiment, match="unknown lecture 'astrology'.*Regression, "
                                                 "Critical points"):
         experiments_of("astrology")

@@ -46,7 +46,7 @@ def nearest_code(z_e: Tensor, codebook: Tensor) -> Tensor:
     :math:`\lVert z - e_j \rVert^2 = \lVert z \rVert^2 - 2 z^\top e_j + \lVert e_j \rVert^2`,
     one matrix product (``torch.addmm``); ties go to the lowest index."""
     d = torch.addmm((codebook * codebook).sum(1)[None, :], z_e, codebook.T, alpha=-2.0)
-    d = d + (z_e * z_e).sum(1, keepdim=True)  # (N, K) squared distances
+    d += (z_e * z_e).sum(1, keepdim=True)  # (N, K) squared distances, in place: no 2nd (N, K)
     return d.argmin(1)
 
 
