@@ -127,7 +127,7 @@ class DenoisingSettings(Settings):
 
     @classmethod
     def quick(cls) -> DenoisingSettings:
-        return cls(steps=300, probe_epochs=500, repeats=2)
+        return cls(steps=100, probe_epochs=100, repeats=2)
 
 
 @dataclass(kw_only=True)

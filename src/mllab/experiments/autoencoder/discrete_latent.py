@@ -130,7 +130,7 @@ class DiscreteSettings(Settings):
 
     @classmethod
     def quick(cls) -> DiscreteSettings:
-        return cls(steps=300, kmeans_restarts=2, permutations=5, repeats=2)
+        return cls(steps=100, kmeans_restarts=2, permutations=5, repeats=2)
 
 
 def kmeans(x: Tensor, k: int, restarts: int, generator: torch.Generator,

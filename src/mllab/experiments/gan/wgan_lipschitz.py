@@ -114,7 +114,7 @@ class LipschitzSettings(Settings):
 
     @classmethod
     def quick(cls) -> LipschitzSettings:
-        return cls(steps=40, eval_every=20, width=64, batch_size=128, n_critic=2,
+        return cls(steps=20, eval_every=10, width=32, batch_size=64, n_critic=2,
                    data_size=4000, eval_size=1000, repeats=2)
 
 

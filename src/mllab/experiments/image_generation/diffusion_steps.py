@@ -96,7 +96,7 @@ class StepsSettings(Settings):
 
     @classmethod
     def quick(cls) -> StepsSettings:
-        return cls(steps=300, eval_size=256, repeats=2)
+        return cls(steps=100, eval_size=128, repeats=2)
 
 
 def ring(n: int, g: torch.Generator) -> Tensor:
