@@ -54,7 +54,7 @@ class LinearSettings(Settings):
 
     @classmethod
     def quick(cls) -> LinearSettings:
-        return cls(days=365, epochs=8000, repeats=2)
+        return cls(days=365, epochs=2000, repeats=2)
 
 
 def judge_linear(m: dict, s: LinearSettings) -> Evidence:

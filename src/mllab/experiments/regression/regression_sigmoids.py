@@ -49,7 +49,7 @@ class SigmoidSettings(Settings):
 
     @classmethod
     def quick(cls) -> SigmoidSettings:
-        return cls(n_points=100, epochs=1500, repeats=2)
+        return cls(n_points=100, epochs=500, repeats=2)
 
 
 def judge_sigmoids(m: dict, s: SigmoidSettings) -> Evidence:

@@ -131,7 +131,7 @@ class StrategySettings(Settings):
 
     @classmethod
     def quick(cls) -> StrategySettings:
-        return cls(depth_epochs=15, games=40, width=256, epochs=50, repeats=2)
+        return cls(depth_epochs=8, games=40, width=256, epochs=20, repeats=2)
 
 
 def judge_strategy(m: dict, s: StrategySettings) -> Evidence:
