@@ -20,14 +20,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import statistics
 
 import torch
 import torchattacks
 
 from mllab.adversarial import pgd
 from mllab.gan import DigitsClassifier, load_digit_images
-from timing import clocked, fastest, interleave, ratios
+from timing import clocked, interleave, report
 
 EPS, ALPHA, STEPS = 0.1, 0.025, 10
 
@@ -70,16 +69,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("the two attacks differ: nothing to time")
     interleave(list(sides), 2, lambda name: clocked(sides[name])[0])  # warm-up
     seconds = interleave(list(sides), args.repeats, lambda name: clocked(sides[name])[0])
-    best = fastest(seconds)
-    for name, secs in seconds.items():
-        print(f"{name:>18}: min {1e3 * best[name]:8.3f} ms   (median "
-              f"{1e3 * statistics.median(secs):.3f}, max {1e3 * max(secs):.3f})")
-    paired = ratios(seconds["mllab"], seconds["torchattacks"])
-    print(f"per-repeat ratios mllab/torchattacks: median {statistics.median(paired):.3f}")
-    print(f"A/A, the noise floor (torchattacks again / torchattacks): "
-          f"{best['torchattacks-again'] / best['torchattacks']:.3f}")
-    print(f"ratio mllab/torchattacks: {best['mllab'] / best['torchattacks']:.3f}")
-
+    report(seconds, "torchattacks", "ms")
 
 if __name__ == "__main__":
     main()

@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import argparse
 import copy
-import statistics
 
 import torch
 from torch import Tensor, nn
 from torch.func import functional_call, grad
 
 from mllab.meta import MAMLConfig, MetaState, Task, meta_step, sinusoid_tasks
-from timing import clocked, fastest, interleave, ratios
+from timing import clocked, interleave, report
 
 ALPHA, TASKS, K, LR = 0.01, 25, 10, 1e-3
 
@@ -111,16 +110,7 @@ def main(argv: list[str] | None = None) -> None:
 
     interleave(list(sides), 2, measure)  # warm-up
     seconds = interleave(list(sides), args.repeats, measure)
-    best = fastest(seconds)
-    for name, secs in seconds.items():
-        print(f"{name:>16}: min {1e3 * best[name]:8.3f} ms per update   (median "
-              f"{1e3 * statistics.median(secs):.3f}, max {1e3 * max(secs):.3f})")
-    paired = ratios(seconds["mllab"], seconds["torch.func"])
-    print(f"per-repeat ratios mllab/torch.func: median {statistics.median(paired):.3f}")
-    print(f"A/A, the noise floor (torch.func again / torch.func): "
-          f"{best['torch.func-again'] / best['torch.func']:.3f}")
-    print(f"ratio mllab/torch.func: {best['mllab'] / best['torch.func']:.3f}")
-
+    report(seconds, "torch.func", "ms per update")
 
 if __name__ == "__main__":
     main()

@@ -70,4 +70,19 @@ def paired_median(a: Sequence[float], b: Sequence[float]) -> float:
     return statistics.median(ratios(a, b))
 
 
-__all__ = ["clocked", "fastest", "flipped", "interleave", "paired_median", "ratios"]
+def report(seconds: dict[str, list[float]], peer: str, unit: str = "ms") -> None:
+    r"""Print each side's fastest, median and slowest repeat, the paired median, the A/A pair
+    (``peer`` against ``peer + "-again"``) and, last, ``ratio mllab/<peer>``."""
+    best = fastest(seconds)
+    width = max(map(len, seconds))
+    for name, secs in seconds.items():
+        print(f"{name:>{width}}: min {1e3 * best[name]:8.3f} {unit}   (median "
+              f"{1e3 * statistics.median(secs):.3f}, max {1e3 * max(secs):.3f})")
+    print(f"per-repeat ratios mllab/{peer}: median "
+          f"{paired_median(seconds['mllab'], seconds[peer]):.3f}")
+    print(f"A/A, the noise floor ({peer} again / {peer}): "
+          f"{best[peer + '-again'] / best[peer]:.3f}")
+    print(f"ratio mllab/{peer}: {best['mllab'] / best[peer]:.3f}")
+
+
+__all__ = ["clocked", "fastest", "flipped", "interleave", "paired_median", "ratios", "report"]
