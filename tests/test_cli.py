@@ -45,7 +45,7 @@ def test_show_gives_claim_file_settings_and_margins(mllab):
     assert done.returncode == 0
     out = done.stdout
     assert exp.claim in out and "mllab/experiments/regression/regression_sigmoids.py" in out
-    assert "epochs    int              4000          1500" in out  # name, type, default, quick
+    assert "epochs    int              4000          500" in out  # name, type, default, quick
     assert "Full-batch Adam updates per model" in out  # the field's docstring
     assert "counts    tuple[int, ...]  (3, 10, 100)" in out
     assert "margin settings (the report lists every check with its margin and reason):\n" \
