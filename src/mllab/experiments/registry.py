@@ -18,7 +18,8 @@ LECTURE_PACKAGES = (
     "regression", "critical_points", "batch_momentum", "adaptive_lr", "training_strategy",
     "learning_theory", "classification", "cnn", "why_deep", "normalization", "self_attention",
     "transformer", "self_supervised", "gan", "autoencoder", "image_generation", "adversarial",
-    "domain_adaptation", "explainable_ai", "compression", "lifelong", "meta",
+    "domain_adaptation", "explainable_ai", "reinforcement_learning", "compression", "lifelong",
+    "meta",
 )
 """Packages of ``mllab.experiments``, one per lecture, in course order."""
 JOB_MODULES = ("fit", "diagnose")

@@ -1,0 +1,9 @@
+r"""Reinforcement learning lecture: actors, critics and value-based learning; here so far,
+tabular SARSA against Q-learning on the cliff.
+
+Environments: gymnasium's, seeded at every reset from the run's seed.
+"""
+
+LECTURE = "Reinforcement learning"
+EXPERIMENTS: tuple[str, ...] = ("q_learning_vs_sarsa",)
+"""The lecture's experiment modules, in the order of the course."""

@@ -1,0 +1,28 @@
+r"""Reinforcement learning: the course's RL lectures.
+
+- policy gradient's weights :math:`A_t`, versions 0-3: :func:`advantages` from
+  :func:`discounted_returns`;
+- critics and advantages from a rollout: :func:`td_target` and :func:`gae`
+  (arXiv:1506.02438);
+- off-policy corrections: :func:`importance_weights` and PPO's :func:`ppo_clip_loss` (Eq. 7)
+  and :func:`ppo_kl_loss` (Eq. 8) (arXiv:1707.06347);
+- tabular SARSA and Q-learning on the general loop, one episode a step:
+  :class:`TDControlState`, :func:`td_control_step`, :func:`epsilon_greedy`,
+  :func:`greedy_path`.
+"""
+
+from mllab.rl.gae import gae, td_target
+from mllab.rl.ppo_loss import importance_weights, ppo_clip_loss, ppo_kl_loss
+from mllab.rl.returns import VERSIONS, advantages, discounted_returns
+from mllab.rl.td_control import (
+    METHODS,
+    TDControlConfig,
+    TDControlState,
+    epsilon_greedy,
+    greedy_path,
+    td_control_step,
+)
+
+__all__ = ["METHODS", "VERSIONS", "TDControlConfig", "TDControlState", "advantages",
+           "discounted_returns", "epsilon_greedy", "gae", "greedy_path", "importance_weights",
+           "ppo_clip_loss", "ppo_kl_loss", "td_control_step", "td_target"]
