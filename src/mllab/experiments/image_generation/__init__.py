@@ -2,7 +2,7 @@ r"""Image generation lecture: the four families (VAE, flow, diffusion, GAN) side
 DDPM's training (noise added in one step) and sampling algorithms, and the number of denoising
 steps.
 
-Data: seeded synthetic 2-D mixtures (named so).
+Data: seeded synthetic 2-D mixtures (named so) and scikit-learn's 8×8 digits.
 """
 
 LECTURE = "Image generation"
