@@ -2,6 +2,11 @@ r"""Reinforcement learning: the course's RL lectures.
 
 - policy gradient's weights :math:`A_t`, versions 0-3: :func:`advantages` from
   :func:`discounted_returns`;
+- the actor trained by policy gradient on the general loop, one update on a batch of whole
+  episodes a step: :class:`PolicyGradientState`, :func:`policy_gradient_step`
+  (:func:`collect_episode`, :func:`episode_weights`, :func:`policy_gradient_loss`);
+- critics of a fixed policy from a batch of episodes, tabular: :func:`mc_values` (Monte
+  Carlo) and :func:`td_values` (batch TD(0));
 - critics and advantages from a rollout: :func:`td_target` and :func:`gae`
   (arXiv:1506.02438);
 - off-policy corrections: :func:`importance_weights` and PPO's :func:`ppo_clip_loss` (Eq. 7)
@@ -11,7 +16,17 @@ r"""Reinforcement learning: the course's RL lectures.
   :func:`greedy_path`.
 """
 
+from mllab.rl.critic import mc_values, td_values
 from mllab.rl.gae import gae, td_target
+from mllab.rl.policy_gradient import (
+    Episode,
+    PolicyGradientConfig,
+    PolicyGradientState,
+    collect_episode,
+    episode_weights,
+    policy_gradient_loss,
+    policy_gradient_step,
+)
 from mllab.rl.ppo_loss import importance_weights, ppo_clip_loss, ppo_kl_loss
 from mllab.rl.returns import VERSIONS, advantages, discounted_returns
 from mllab.rl.td_control import (
@@ -23,6 +38,8 @@ from mllab.rl.td_control import (
     td_control_step,
 )
 
-__all__ = ["METHODS", "VERSIONS", "TDControlConfig", "TDControlState", "advantages",
-           "discounted_returns", "epsilon_greedy", "gae", "greedy_path", "importance_weights",
-           "ppo_clip_loss", "ppo_kl_loss", "td_control_step", "td_target"]
+__all__ = ["METHODS", "VERSIONS", "Episode", "PolicyGradientConfig", "PolicyGradientState",
+           "TDControlConfig", "TDControlState", "advantages", "collect_episode",
+           "discounted_returns", "episode_weights", "epsilon_greedy", "gae", "greedy_path",
+           "importance_weights", "mc_values", "policy_gradient_loss", "policy_gradient_step",
+           "ppo_clip_loss", "ppo_kl_loss", "td_control_step", "td_target", "td_values"]
