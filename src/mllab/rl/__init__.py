@@ -5,6 +5,9 @@ r"""Reinforcement learning: the course's RL lectures.
 - the actor trained by policy gradient on the general loop, one update on a batch of whole
   episodes a step: :class:`PolicyGradientState`, :func:`policy_gradient_step`
   (:func:`collect_episode`, :func:`episode_weights`, :func:`policy_gradient_loss`);
+- actor and critic in one network: :class:`ActorCritic`, :class:`ActorCriticState` and
+  :func:`actor_critic_step` (REINFORCE with a learned baseline, or A2C), with
+  :func:`critic_targets`;
 - critics of a fixed policy from a batch of episodes, tabular: :func:`mc_values` (Monte
   Carlo) and :func:`td_values` (batch TD(0));
 - critics and advantages from a rollout: :func:`td_target` and :func:`gae`
@@ -16,6 +19,14 @@ r"""Reinforcement learning: the course's RL lectures.
   :func:`greedy_path`.
 """
 
+from mllab.rl.actor_critic import (
+    CRITICS,
+    ActorCritic,
+    ActorCriticConfig,
+    ActorCriticState,
+    actor_critic_step,
+    critic_targets,
+)
 from mllab.rl.critic import mc_values, td_values
 from mllab.rl.gae import gae, td_target
 from mllab.rl.policy_gradient import (
@@ -38,8 +49,11 @@ from mllab.rl.td_control import (
     td_control_step,
 )
 
-__all__ = ["METHODS", "VERSIONS", "Episode", "PolicyGradientConfig", "PolicyGradientState",
-           "TDControlConfig", "TDControlState", "advantages", "collect_episode",
-           "discounted_returns", "episode_weights", "epsilon_greedy", "gae", "greedy_path",
-           "importance_weights", "mc_values", "policy_gradient_loss", "policy_gradient_step",
-           "ppo_clip_loss", "ppo_kl_loss", "td_control_step", "td_target", "td_values"]
+__all__ = ["CRITICS", "METHODS", "VERSIONS", "ActorCritic", "ActorCriticConfig",
+           "ActorCriticState", "Episode", "PolicyGradientConfig",
+           "PolicyGradientState", "TDControlConfig", "TDControlState", "actor_critic_step",
+           "advantages", "collect_episode", "critic_targets",
+           "discounted_returns", "episode_weights", "epsilon_greedy", "gae",
+           "greedy_path", "importance_weights", "mc_values", "policy_gradient_loss",
+           "policy_gradient_step", "ppo_clip_loss", "ppo_kl_loss", "target_copy",
+           "td_control_step", "td_target", "td_values"]

@@ -69,11 +69,15 @@ class PolicyGradientState(LoopState):
 
 @dataclass
 class Episode:
-    r"""One episode: observations ``(T, obs)``, actions ``(T,)``, rewards ``(T,)``."""
+    r"""One episode: observations ``(T, obs)``, actions ``(T,)``, rewards ``(T,)``; the
+    observation after the last step ``(obs,)`` and whether the episode terminated there (else
+    it was cut: a critic bootstraps from ``last_obs``)."""
 
     obs: Tensor
     actions: Tensor
     rewards: Tensor
+    last_obs: Tensor | None = None
+    terminated: bool = True
 
 
 @torch.no_grad()
@@ -82,7 +86,7 @@ def collect_episode(policy: nn.Module, env: Any, *, seed: int, generator: torch.
     r"""Play one episode from ``env.reset(seed=seed)``, :math:`a_t \sim \pi(\cdot|s_t)` drawn
     from ``generator``."""
     obs, _ = env.reset(seed=seed)
-    seen, actions, rewards = [], [], []
+    seen, actions, rewards, terminated = [], [], [], False
     for _ in range(max_steps):
         o = torch.as_tensor(obs, dtype=torch.float32)
         probs = torch.softmax(policy(o[None]), dim=-1)  # (1, actions)
@@ -94,16 +98,19 @@ def collect_episode(policy: nn.Module, env: Any, *, seed: int, generator: torch.
         if terminated or truncated:
             break
     return Episode(torch.stack(seen), torch.tensor(actions),
-                   torch.tensor(rewards, dtype=torch.float32))
+                   torch.tensor(rewards, dtype=torch.float32),
+                   torch.as_tensor(obs, dtype=torch.float32), bool(terminated))
 
 
-def policy_gradient_loss(policy: nn.Module, episodes: list[Episode], weights: list[Tensor]
-                         ) -> Tensor:
+def policy_gradient_loss(policy: nn.Module, episodes: list[Episode], weights: list[Tensor],
+                         logits: Tensor | None = None) -> Tensor:
     r""":math:`-\frac1N \sum_n \sum_t A^n_t \log \pi_\theta(a^n_t|s^n_t)` with ``weights`` the
-    :math:`A^n_t` of each episode."""
-    obs = torch.cat([e.obs for e in episodes])  # (ΣT, obs)
+    :math:`A^n_t` of each episode (``logits`` ``(ΣT, actions)``: the policy's on the
+    episodes' observations, where the caller has them already)."""
+    if logits is None:
+        logits = policy(torch.cat([e.obs for e in episodes]))  # (ΣT, actions)
     actions = torch.cat([e.actions for e in episodes])  # (ΣT,)
-    log_p = torch.log_softmax(policy(obs), dim=-1).gather(1, actions[:, None]).squeeze(1)
+    log_p = torch.log_softmax(logits, dim=-1).gather(1, actions[:, None]).squeeze(1)
     return -(torch.cat(weights) * log_p).sum() / len(episodes)
 
 
