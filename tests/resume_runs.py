@@ -1,6 +1,7 @@
 """One harness for every step function's "killed with SIGKILL and resumed, bitwise identical"
 test: a *run file* defines ``run() -> (state, step)`` (a fresh state and the step function for
-:func:`mllab.train.run_loop`); :func:`assert_resume_is_bitwise` trains it uninterrupted in this
+:func:`mllab.train.run_loop`), and ``boundary`` (where a checkpoint may be taken) if not
+after every step; :func:`assert_resume_is_bitwise` trains it uninterrupted in this
 process, then in a subprocess that it kills after a third of the steps, resumes it there, and
 compares every saved field of the two final states (tensors bitwise, the rest as JSON) and the
 logged lines.
@@ -39,7 +40,8 @@ def _load(run_file: Path):
 
 
 def train(run_file: Path, directory: Path, steps: int, *, sleep: float = 0.0) -> None:
-    state, step = _load(run_file).run()
+    module = _load(run_file)
+    state, step = module.run()
 
     def slow_step(s):
         time.sleep(sleep)
@@ -47,7 +49,8 @@ def train(run_file: Path, directory: Path, steps: int, *, sleep: float = 0.0) ->
 
     result = run_loop(slow_step if sleep else step, state,
                       LoopConfig(steps=steps, checkpoint_seconds=0, keep_checkpoints=3),
-                      checkpoint_dir=directory / "checkpoints", fingerprint={"run": run_file.stem})
+                      checkpoint_dir=directory / "checkpoints", fingerprint={"run": run_file.stem},
+                      boundary=getattr(module, "boundary", None))
     tensors: dict[str, dict[str, torch.Tensor]] = {}
     meta = {name: encode_field(name, getattr(state, name), tensors) for name in saved_fields(state)}
     save_file({f"{name}/{key}": value.detach().clone().contiguous()

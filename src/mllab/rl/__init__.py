@@ -14,6 +14,11 @@ r"""Reinforcement learning: the course's RL lectures.
   (arXiv:1506.02438);
 - off-policy corrections: :func:`importance_weights` and PPO's :func:`ppo_clip_loss` (Eq. 7)
   and :func:`ppo_kl_loss` (Eq. 8) (arXiv:1707.06347);
+- DQN on the general loop, one environment step and one update a step, replay memory and
+  target network each switchable: :class:`DQNState`, :func:`dqn_step`,
+  :func:`between_episodes`, :func:`target_copy`;
+- evaluation over many fresh episodes: :func:`evaluate` of a :func:`greedy` or
+  :func:`sampled` policy;
 - tabular SARSA and Q-learning on the general loop, one episode a step:
   :class:`TDControlState`, :func:`td_control_step`, :func:`epsilon_greedy`,
   :func:`greedy_path`.
@@ -28,6 +33,8 @@ from mllab.rl.actor_critic import (
     critic_targets,
 )
 from mllab.rl.critic import mc_values, td_values
+from mllab.rl.dqn import DQNConfig, DQNState, between_episodes, dqn_step, target_copy
+from mllab.rl.evaluation import evaluate, greedy, sampled
 from mllab.rl.gae import gae, td_target
 from mllab.rl.policy_gradient import (
     Episode,
@@ -50,10 +57,10 @@ from mllab.rl.td_control import (
 )
 
 __all__ = ["CRITICS", "METHODS", "VERSIONS", "ActorCritic", "ActorCriticConfig",
-           "ActorCriticState", "Episode", "PolicyGradientConfig",
+           "ActorCriticState", "DQNConfig", "DQNState", "Episode", "PolicyGradientConfig",
            "PolicyGradientState", "TDControlConfig", "TDControlState", "actor_critic_step",
-           "advantages", "collect_episode", "critic_targets",
-           "discounted_returns", "episode_weights", "epsilon_greedy", "gae",
-           "greedy_path", "importance_weights", "mc_values", "policy_gradient_loss",
-           "policy_gradient_step", "ppo_clip_loss", "ppo_kl_loss", "target_copy",
-           "td_control_step", "td_target", "td_values"]
+           "advantages", "between_episodes", "collect_episode", "critic_targets",
+           "discounted_returns", "dqn_step", "episode_weights", "epsilon_greedy", "evaluate",
+           "gae", "greedy", "greedy_path", "importance_weights", "mc_values",
+           "policy_gradient_loss", "policy_gradient_step", "ppo_clip_loss", "ppo_kl_loss",
+           "sampled", "target_copy", "td_control_step", "td_target", "td_values"]

@@ -41,9 +41,10 @@ from mllab.rl import (
     ActorCriticConfig,
     ActorCriticState,
     actor_critic_step,
-    collect_episode,
+    evaluate,
+    sampled,
 )
-from mllab.train import LoopConfig, episode_seed
+from mllab.train import LoopConfig
 
 LEARNERS = {"reinforce-baseline": ("mc", 1), "a2c": ("td", 5)}
 r"""Learner: the critic's target and :math:`n`."""
@@ -100,12 +101,10 @@ def _learn(ctx: RunContext, s: ActorCriticSettings, learner: str, r: int, env) -
     with ctx.trial(name) as t:
         t.run(actor_critic_step(config), state, LoopConfig(steps=s.updates),
               fingerprint=s.to_dict())
-    seed, g = ctx.seed_for(f"{name}/evaluation"), ctx.generator(f"{name}/evaluation")
-    evaluation = [float(collect_episode(net.logits, env, seed=episode_seed(seed, k),
-                                        generator=g).rewards.sum())
-                  for k in range(s.eval_episodes)]
+    evaluation = evaluate(sampled(net.logits, ctx.generator(f"{name}/evaluation")), env,
+                          seed=ctx.seed_for(f"{name}/evaluation"), episodes=s.eval_episodes)
     episodes, solved = episodes_to_solve(state.returns)
-    return {"eval_return": sum(evaluation) / len(evaluation), "episodes_to_solve": episodes,
+    return {"eval_return": evaluation.mean().item(), "episodes_to_solve": episodes,
             "solved": solved, "env_steps": state.steps, "returns": state.returns}
 
 

@@ -36,8 +36,10 @@ from mllab.rl import (
     PolicyGradientState,
     collect_episode,
     episode_weights,
+    evaluate,
     policy_gradient_loss,
     policy_gradient_step,
+    sampled,
 )
 from mllab.train import LoopConfig, episode_seed
 
@@ -117,12 +119,10 @@ def _learn(ctx: RunContext, s: VersionsSettings, version: int, r: int, env) -> d
     with ctx.trial(name) as t:
         t.run(policy_gradient_step(config), state, LoopConfig(steps=s.updates),
               fingerprint=s.to_dict())
-    seed, g = ctx.seed_for(f"{name}/evaluation"), ctx.generator(f"{name}/evaluation")
-    evaluation = [float(collect_episode(actor, env, seed=episode_seed(seed, k),
-                                        generator=g).rewards.sum())
-                  for k in range(s.eval_episodes)]
-    return {"eval_return": sum(evaluation) / len(evaluation),
-            "eval_sd": torch.tensor(evaluation).std().item() if len(evaluation) > 1 else 0.0,
+    evaluation = evaluate(sampled(actor, ctx.generator(f"{name}/evaluation")), env,
+                          seed=ctx.seed_for(f"{name}/evaluation"), episodes=s.eval_episodes)
+    return {"eval_return": evaluation.mean().item(),
+            "eval_sd": evaluation.std().item() if len(evaluation) > 1 else 0.0,
             "returns": state.returns}
 
 
