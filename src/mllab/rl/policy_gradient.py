@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 
 from mllab.config import require, require_int
+from mllab.rl.evaluation import sampled
 from mllab.rl.returns import VERSIONS, advantages, discounted_returns
 from mllab.train.loop import LoopState, Step, episode_seed, transient
 
@@ -85,12 +86,12 @@ def collect_episode(policy: nn.Module, env: Any, *, seed: int, generator: torch.
                     max_steps: int = 500) -> Episode:
     r"""Play one episode from ``env.reset(seed=seed)``, :math:`a_t \sim \pi(\cdot|s_t)` drawn
     from ``generator``."""
+    act = sampled(policy, generator)
     obs, _ = env.reset(seed=seed)
     seen, actions, rewards, terminated = [], [], [], False
     for _ in range(max_steps):
         o = torch.as_tensor(obs, dtype=torch.float32)
-        probs = torch.softmax(policy(o[None]), dim=-1)  # (1, actions)
-        a = int(torch.multinomial(probs, 1, generator=generator))
+        a = act(o)
         obs, r, terminated, truncated, _ = env.step(a)
         seen.append(o)
         actions.append(a)
