@@ -1,5 +1,8 @@
-"""The mode-collapse experiment: its judge on hand-made metrics for every outcome, the kept
-checkpoint's choice, and its quick mode end to end."""
+"""The mode-collapse experiment: its judge on hand-made metrics for every outcome, the
+precondition that the GANs learned, the kept checkpoint's choice, and its quick mode end to
+end."""
+
+import copy
 
 import pytest
 
@@ -10,12 +13,12 @@ from mllab.experiments.gan.mode_collapse import (
 )
 
 
-def _curve(last, best=None):
-    r"""A coverage curve ending at ``last`` modes, with ``best`` modes (selection and test) at
-    its first point."""
+def _curve(last, best=None, hq=0.9):
+    r"""A coverage curve ending at ``last`` modes and a high-quality share ``hq``, with
+    ``best`` modes (selection and test) at its first point."""
     best = last if best is None else best
     return [{"step": 100, "modes_select": best, "hq_select": 0.9, "modes": best, "hq": 0.9},
-            {"step": 200, "modes_select": last, "hq_select": 0.9, "modes": last, "hq": 0.9}]
+            {"step": 200, "modes_select": last, "hq_select": hq, "modes": last, "hq": hq}]
 
 
 def _metrics(vanilla, wgan, sn, kept):
@@ -49,6 +52,19 @@ def test_judge(metrics, outcomes, verdict):
     evidence = judge_mode_collapse(metrics, ModeCollapseSettings())
     assert [c.outcome() for c in evidence.checks] == outcomes
     assert evidence.verdict() == verdict
+    assert [p.holds for p in evidence.preconditions] == [True]
+
+
+def test_untrained_gans_cannot_decide():
+    metrics = copy.deepcopy(HELD)
+    for run in metrics["runs"]:
+        for method, series in run["grid"].items():
+            series["curve"][-1]["hq"] = 0.4 if method == "wgan_gp" else 0.1
+    evidence = judge_mode_collapse(metrics, ModeCollapseSettings())
+    assert [c.outcome() for c in evidence.checks] == ["held"] * 4
+    assert [p.holds for p in evidence.preconditions] == [False]
+    assert "grid: lowest 0.40" in evidence.preconditions[0].shown
+    assert evidence.verdict() == "inconclusive"
 
 
 def test_the_kept_checkpoint_is_chosen_on_the_selection_draw_and_ties_go_earlier():
