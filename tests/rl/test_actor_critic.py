@@ -22,22 +22,14 @@ from mllab.train import LoopConfig, run_loop
 
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
 import actor_critic_runs  # noqa: E402
+from episodes import Replay, two_episodes  # noqa: E402
 
 import resume_runs  # noqa: E402
 
 
-def _episodes():
-    g = torch.Generator().manual_seed(0)
-    ended = Episode(torch.randn(3, 4, generator=g), torch.tensor([0, 1, 0]),
-                    torch.tensor([1.0, 2.0, 3.0]), torch.randn(4, generator=g), True)
-    cut = Episode(torch.randn(2, 4, generator=g), torch.tensor([1, 1]),
-                  torch.tensor([1.0, 1.0]), torch.randn(4, generator=g), False)
-    return [ended, cut]
-
-
 def test_critic_targets_by_hand():
     torch.manual_seed(0)
-    net, episodes, gamma = ActorCritic(4, 2, hidden=8), _episodes(), 0.5
+    net, episodes, gamma = ActorCritic(4, 2, hidden=8), two_episodes(), 0.5
     mc = critic_targets(net, episodes, "mc", gamma)
     assert mc.tolist() == pytest.approx([1 + 0.5 * 2 + 0.25 * 3, 2 + 0.5 * 3, 3, 1.5, 1])
     V = lambda x: net(x[None])[1].item()  # noqa: E731
@@ -50,7 +42,7 @@ def test_critic_targets_by_hand():
 
 def test_n_step_targets_by_hand():
     torch.manual_seed(0)
-    net, episodes, g = ActorCritic(4, 2, hidden=8), _episodes(), 0.5
+    net, episodes, g = ActorCritic(4, 2, hidden=8), two_episodes(), 0.5
     V = lambda x: net(x[None])[1].item()  # noqa: E731
     ended, cut = episodes
     expected = [1 + g * 2 + g**2 * V(ended.obs[2]), 2 + g * 3, 3.0,  # the sum stops at the end
@@ -61,30 +53,13 @@ def test_n_step_targets_by_hand():
                           critic_targets(net, episodes, "mc", g)[:3])  # n ≥ T: Monte Carlo
 
 
-class Replay:
-    """Plays back the first of :func:`_episodes`: its observations, whatever the actions."""
-
-    def __init__(self, episode):
-        self.e = episode
-
-    def reset(self, *, seed):
-        self.t = 0
-        return self.e.obs[0].numpy(), {}
-
-    def step(self, a):
-        self.t += 1
-        done = self.t == len(self.e.rewards)
-        obs = self.e.last_obs if done else self.e.obs[self.t]
-        return obs.numpy(), float(self.e.rewards[self.t - 1]), done, False, {}
-
-
 @pytest.mark.parametrize("critic", ["mc", "td"])
 def test_one_update_is_the_loss_written_out(critic):
     torch.manual_seed(1)
     net = ActorCritic(4, 2, hidden=8)
     reference = ActorCritic(4, 2, hidden=8)
     reference.load_state_dict(net.state_dict())
-    episode = _episodes()[0]
+    episode = two_episodes()[0]
     state = ActorCriticState(net=net, optimizer=torch.optim.SGD(net.parameters(), lr=0.1),
                              generator=torch.Generator().manual_seed(2), env=Replay(episode))
     actor_critic_step(ActorCriticConfig(critic=critic, seed=0, episodes=1, gamma=0.9,

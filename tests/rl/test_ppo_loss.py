@@ -1,4 +1,5 @@
-"""Importance weights and PPO's two surrogates: by hand, and the clip's effect on the
+"""Importance weights, importance sampling's objective and PPO's two surrogates: by hand; at
+r_t = 1 the importance-sampling gradient is the policy gradient; the clip's effect on the
 gradient: none outside [1 - eps, 1 + eps] in the direction the advantage pushes."""
 
 import math
@@ -6,7 +7,7 @@ import math
 import pytest
 import torch
 
-from mllab.rl import importance_weights, ppo_clip_loss, ppo_kl_loss
+from mllab.rl import importance_sampling_loss, importance_weights, ppo_clip_loss, ppo_kl_loss
 
 
 def test_importance_weights_are_probability_ratios():
@@ -37,3 +38,13 @@ def test_kl_loss_by_hand():
     ratio, adv, kl = torch.tensor([2.0, 0.5]), torch.tensor([1.0, -2.0]), torch.tensor([0.1, 0.3])
     assert ppo_kl_loss(ratio, adv, kl, beta=2.0).item() == pytest.approx(
         -((2.0 - 0.2) + (-1.0 - 0.6)) / 2)
+
+
+def test_importance_sampling_at_the_collecting_policy_is_the_policy_gradient():
+    log_p = torch.tensor([-0.7, -1.2, -0.1], dtype=torch.float64, requires_grad=True)
+    adv = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    loss = importance_sampling_loss(importance_weights(log_p, log_p.detach()), adv)
+    assert loss.item() == pytest.approx(-(1.0 - 2.0 + 0.5) / 3)  # r_t = 1
+    (grad,) = torch.autograd.grad(loss, log_p)
+    (pg,) = torch.autograd.grad(-(adv * log_p).mean(), log_p)  # ∇r_t = r_t ∇log π
+    assert torch.equal(grad, pg)

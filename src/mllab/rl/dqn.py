@@ -29,7 +29,7 @@ from torch import Tensor, nn
 from mllab.config import require, require_int
 from mllab.train.loop import LoopState, Step, episode_seed, transient
 
-__all__ = ["DQNConfig", "DQNState", "between_episodes", "dqn_step", "target_copy"]
+__all__ = ["DQNConfig", "DQNState", "between_episodes", "dqn_step", "remember", "target_copy"]
 
 
 @dataclass(frozen=True)
@@ -94,10 +94,12 @@ def between_episodes(s: DQNState) -> bool:
     return s.obs is None
 
 
-def _remember(s: DQNState, transition: dict[str, Tensor], capacity: int) -> None:
+def remember(memory: dict[str, Tensor], transition: dict[str, Tensor], capacity: int) -> None:
+    r"""Append ``transition`` to the replay ``memory`` in place, keeping the latest ``capacity``
+    (DQN's and DDPG's)."""
     for k, v in transition.items():
-        old = s.memory.get(k)
-        s.memory[k] = v[None] if old is None else torch.cat([old[-(capacity - 1):], v[None]])
+        old = memory.get(k)
+        memory[k] = v[None] if old is None else torch.cat([old[-(capacity - 1):], v[None]])
 
 
 def dqn_step(config: DQNConfig) -> Step:
@@ -120,9 +122,9 @@ def dqn_step(config: DQNConfig) -> Step:
         obs, reward, terminated, truncated, _ = s.env.step(action)
         nxt = torch.as_tensor(obs, dtype=torch.float32)
         # 2. remember (s, a, r, s', d)
-        _remember(s, {"obs": s.obs, "action": torch.tensor(action),
-                      "reward": torch.tensor(float(reward)), "next_obs": nxt,
-                      "done": torch.tensor(float(terminated))}, config.capacity)
+        remember(s.memory, {"obs": s.obs, "action": torch.tensor(action),
+                            "reward": torch.tensor(float(reward)), "next_obs": nxt,
+                            "done": torch.tensor(float(terminated))}, config.capacity)
         s.episode_return += float(reward)
         s.obs = nxt
         line = None

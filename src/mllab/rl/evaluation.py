@@ -16,10 +16,11 @@ from torch import Tensor, nn
 from mllab.config import require_int
 from mllab.train.loop import episode_seed
 
-__all__ = ["evaluate", "greedy", "sampled"]
+__all__ = ["deterministic", "evaluate", "greedy", "sampled"]
 
-Act = Callable[[Tensor], int]
-r"""An observation ``(obs,)`` to an action."""
+Act = Callable[[Tensor], Any]
+r"""An observation ``(obs,)`` to an action: an ``int`` for discrete actions, a numpy array
+``(A,)`` for continuous ones."""
 
 
 def greedy(q: nn.Module) -> Act:
@@ -32,6 +33,12 @@ def sampled(logits: nn.Module, generator: torch.Generator) -> Act:
     ``generator``."""
     return lambda obs: int(torch.multinomial(torch.softmax(logits(obs[None]), -1), 1,
                                              generator=generator))
+
+
+def deterministic(actor: nn.Module) -> Act:
+    r""":math:`a = \mu(s)` of a deterministic actor ``(B, obs) -> (B, A)`` with continuous
+    actions, as a numpy array ``(A,)``."""
+    return lambda obs: actor(obs[None])[0].detach().numpy()
 
 
 @torch.no_grad()
