@@ -14,9 +14,9 @@ from mllab.config import ConfigError
 from mllab.rl import (
     OBJECTIVES,
     ActorCritic,
+    ActorCriticState,
     Episode,
     PPOConfig,
-    PPOState,
     categorical_kl,
     gae,
     gae_targets,
@@ -58,7 +58,7 @@ def _one_update(objective, epochs=1, lr=0.1):
     torch.manual_seed(1)
     net = ActorCritic(4, 2, hidden=8)
     episode = two_episodes()[0]
-    state = PPOState(net=net, optimizer=torch.optim.SGD(net.parameters(), lr=lr),
+    state = ActorCriticState(net=net, optimizer=torch.optim.SGD(net.parameters(), lr=lr),
                      generator=torch.Generator().manual_seed(2), env=Replay(episode))
     line = ppo_step(PPOConfig(seed=0, objective=objective, rollout_steps=3, epochs=epochs,
                               minibatch_size=3, gamma=0.9, lam=0.8))(state)
@@ -98,7 +98,7 @@ def test_ppo_learns_cartpoles_first_steps():
 
     torch.manual_seed(0)
     net = ActorCritic(4, 2, hidden=64)
-    state = PPOState(net=net, optimizer=torch.optim.Adam(net.parameters(), lr=1e-3),
+    state = ActorCriticState(net=net, optimizer=torch.optim.Adam(net.parameters(), lr=1e-3),
                      generator=torch.Generator().manual_seed(0), env=gym.make("CartPole-v1"))
     run_loop(ppo_step(PPOConfig(seed=0, rollout_steps=512, gamma=0.98, lam=0.8)), state,
              LoopConfig(steps=15))

@@ -16,8 +16,8 @@ r"""Reinforcement learning: the course's RL lectures.
   and :func:`ppo_kl_loss` (Eq. 8) (arXiv:1707.06347); importance sampling alone,
   :func:`importance_sampling_loss`;
 - PPO on the general loop, one batch of whole episodes reused for several epochs a step, with
-  the clipped or KL-penalised surrogate or importance sampling alone: :class:`PPOState`,
-  :func:`ppo_step`, :func:`gae_targets`, :func:`categorical_kl`;
+  the clipped or KL-penalised surrogate or importance sampling alone, on an
+  :class:`ActorCriticState`: :func:`ppo_step`, :func:`gae_targets`, :func:`categorical_kl`;
 - DQN on the general loop, one environment step and one update a step, replay memory and
   target network each switchable: :class:`DQNState`, :func:`dqn_step`,
   :func:`between_episodes`, :func:`target_copy`;
@@ -64,7 +64,7 @@ from mllab.rl.policy_gradient import (
     policy_gradient_loss,
     policy_gradient_step,
 )
-from mllab.rl.ppo import OBJECTIVES, PPOConfig, PPOState, categorical_kl, gae_targets, ppo_step
+from mllab.rl.ppo import OBJECTIVES, PPOConfig, categorical_kl, gae_targets, ppo_step
 from mllab.rl.ppo_loss import (
     importance_sampling_loss,
     importance_weights,
@@ -83,7 +83,7 @@ from mllab.rl.td_control import (
 
 __all__ = ["CRITICS", "METHODS", "OBJECTIVES", "VERSIONS", "ActorCritic", "ActorCriticConfig",
            "ActorCriticState", "DDPGConfig", "DDPGState", "DQNConfig", "DQNState",
-           "DeterministicActor", "Episode", "PPOConfig", "PPOState", "PolicyGradientConfig",
+           "DeterministicActor", "Episode", "PPOConfig", "PolicyGradientConfig",
            "PolicyGradientState", "QCritic", "TDControlConfig", "TDControlState",
            "actor_critic_step", "advantages", "between_episodes", "categorical_kl",
            "collect_episode", "critic_targets", "ddpg_actor_loss", "ddpg_step", "ddpg_target",

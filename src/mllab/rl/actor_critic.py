@@ -89,7 +89,7 @@ class ActorCriticConfig:
 
 @dataclass
 class ActorCriticState(LoopState):
-    r"""What an actor-critic learner changes."""
+    r"""What an actor-critic learner changes (REINFORCE with a baseline, A2C, PPO)."""
 
     net: ActorCritic
     optimizer: torch.optim.Optimizer

@@ -3,7 +3,8 @@ loop: one step collects a batch of whole episodes with :math:`\pi_{\theta_\text{
 reuses it for ``epochs`` passes of minibatch updates, each sample weighted by the importance
 weight :math:`r_t(\theta) = \pi_\theta(a_t|s_t) / \pi_{\theta_\text{old}}(a_t|s_t)`.
 
-The actor and the critic share a trunk (:class:`mllab.rl.ActorCritic`). The advantages
+The actor and the critic share a trunk (:class:`mllab.rl.ActorCritic`); the learner's state
+is actor-critic's (:class:`mllab.rl.ActorCriticState`). The advantages
 :math:`\hat A_t` are GAE's (:func:`mllab.rl.gae`) from :math:`V_{\theta_\text{old}}`,
 normalised per minibatch; the loss of a minibatch is
 
@@ -31,15 +32,14 @@ generator, so a run killed at a step boundary resumes bitwise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from mllab.config import require, require_int
-from mllab.rl.actor_critic import ActorCritic
+from mllab.rl.actor_critic import ActorCritic, ActorCriticState
 from mllab.rl.gae import gae
 from mllab.rl.policy_gradient import Episode, collect_episode
 from mllab.rl.ppo_loss import (
@@ -48,9 +48,9 @@ from mllab.rl.ppo_loss import (
     ppo_clip_loss,
     ppo_kl_loss,
 )
-from mllab.train.loop import LoopState, Step, episode_seed, transient
+from mllab.train.loop import Step, episode_seed
 
-__all__ = ["OBJECTIVES", "PPOConfig", "PPOState", "categorical_kl", "gae_targets", "ppo_step"]
+__all__ = ["OBJECTIVES", "PPOConfig", "categorical_kl", "gae_targets", "ppo_step"]
 
 OBJECTIVES = ("clip", "kl", "importance")
 
@@ -95,22 +95,6 @@ class PPOConfig:
         require(self.value_coef >= 0, "value_coef", ">= 0", self.value_coef)
 
 
-@dataclass
-class PPOState(LoopState):
-    r"""What a PPO learner changes."""
-
-    net: ActorCritic
-    optimizer: torch.optim.Optimizer
-    generator: torch.Generator
-    """Draws the actions and the minibatches."""
-    returns: list[float] = field(default_factory=list)
-    """Each finished episode's return, in order."""
-    steps: int = 0
-    """Environment steps taken so far."""
-    env: Any = transient()
-    """A gymnasium environment with discrete actions (not checkpointed)."""
-
-
 @torch.no_grad()
 def gae_targets(net: ActorCritic, episodes: list[Episode], gamma: float,
                 lam: float) -> tuple[Tensor, Tensor]:
@@ -148,7 +132,7 @@ def ppo_step(config: PPOConfig) -> Step:
     ``episode_return``, the environment ``steps`` so far, the ``kl`` and ``clip_fraction``
     after the update and the last ``value_loss``."""
 
-    def step(s: PPOState) -> dict:
+    def step(s: ActorCriticState) -> dict:
         # 1. collect whole episodes with π_θold until the batch has rollout_steps steps
         episodes, first = [], len(s.returns)
         while sum(len(e.rewards) for e in episodes) < config.rollout_steps:

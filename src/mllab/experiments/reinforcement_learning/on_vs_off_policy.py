@@ -37,7 +37,7 @@ from mllab.experiments.base import Result, Settings, experiment, table
 from mllab.experiments.context import RunContext
 from mllab.experiments.evidence import Check, Evidence, paired
 from mllab.experiments.reinforcement_learning import LECTURE
-from mllab.rl import ActorCritic, PPOConfig, PPOState, evaluate, greedy, ppo_step
+from mllab.rl import ActorCritic, ActorCriticState, PPOConfig, evaluate, greedy, ppo_step
 from mllab.train import LoopConfig
 
 LEARNERS = {"once": "used once", "importance": "reused, importance sampling",
@@ -96,7 +96,7 @@ def _learn(ctx: RunContext, s: OnVsOffPolicySettings, learner: str, r: int, env)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(ctx.seed_for(f"r{r}/init"))  # the same weights for every learner
         net = ActorCritic(4, 2, hidden=64)
-    state = PPOState(net=net, optimizer=torch.optim.Adam(net.parameters(), lr=s.lr),
+    state = ActorCriticState(net=net, optimizer=torch.optim.Adam(net.parameters(), lr=s.lr),
                      generator=ctx.generator(f"{name}/draws"), env=env)
     once = learner == "once"
     config = PPOConfig(seed=ctx.seed_for(f"{name}/episodes"),
