@@ -103,3 +103,17 @@ def test_bad_critic_names_the_choices():
 
 def test_killed_and_resumed_run_is_bitwise_identical(tmp_path):
     resume_runs.assert_resume_is_bitwise(Path(actor_critic_runs.__file__), tmp_path, steps=12)
+
+
+def test_a_critic_on_its_own_trunk_leaves_the_actors_features_alone():
+    torch.manual_seed(0)
+    net, x = ActorCritic(4, 2, hidden=8, shared=False), torch.randn(5, 4)
+    logits, values = net(x)
+    assert torch.equal(logits, net.logits(x))
+    values.square().sum().backward()
+    assert all(p.grad is None for p in [*net.trunk.parameters(), *net.policy.parameters()])
+    assert all(p.grad.abs().sum() > 0 for p in net.value_trunk.parameters())
+    torch.manual_seed(0)
+    shared = ActorCritic(4, 2, hidden=8)
+    shared(torch.randn(5, 4))[1].square().sum().backward()
+    assert all(p.grad.abs().sum() > 0 for p in shared.trunk.parameters())

@@ -40,20 +40,26 @@ __all__ = ["CRITICS", "ActorCritic", "ActorCriticConfig", "ActorCriticState",
 CRITICS = ("mc", "td")
 
 
-class ActorCritic(nn.Module):
-    r"""Observations ``(B, obs)`` to ``(logits (B, actions), V (B,))`` through a shared trunk
-    of two tanh layers."""
+def _trunk(obs: int, hidden: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(obs, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh())
 
-    def __init__(self, obs: int, actions: int, hidden: int = 32) -> None:
+
+class ActorCritic(nn.Module):
+    r"""Observations ``(B, obs)`` to ``(logits (B, actions), V (B,))`` through a trunk of two
+    tanh layers, shared by the policy and value heads, or (``shared=False``) the value head on
+    a trunk of its own, so that the critic's loss does not move the actor's features."""
+
+    def __init__(self, obs: int, actions: int, hidden: int = 32, shared: bool = True) -> None:
         super().__init__()
-        self.trunk = nn.Sequential(nn.Linear(obs, hidden), nn.Tanh(),
-                                   nn.Linear(hidden, hidden), nn.Tanh())
+        self.trunk = _trunk(obs, hidden)
         self.policy = nn.Linear(hidden, actions)
         self.value = nn.Linear(hidden, 1)
+        self.value_trunk = None if shared else _trunk(obs, hidden)
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         h = self.trunk(x)
-        return self.policy(h), self.value(h).squeeze(-1)
+        h_value = h if self.value_trunk is None else self.value_trunk(x)
+        return self.policy(h), self.value(h_value).squeeze(-1)
 
     def logits(self, x: Tensor) -> Tensor:
         return self.policy(self.trunk(x))
