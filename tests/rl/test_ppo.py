@@ -1,5 +1,6 @@
 """PPO on the general loop: GAE's targets per episode (nothing after a terminal step, the
-critic's estimate after a cut one), one update on a batch used once is the on-policy policy
+critic's estimate after a cut one), a batch split into about N / M minibatches, one update on
+a batch used once is the on-policy policy
 gradient written out whatever the objective, the KL by hand, reuse moves the learner further
 from the collecting policy than one pass, PPO learns CartPole's first steps, and a run killed
 with SIGKILL and resumed ends bitwise identical."""
@@ -85,6 +86,18 @@ def test_a_batch_used_once_is_the_policy_gradient_written_out(objective):
     with torch.no_grad():
         for p, q in zip(net.parameters(), reference.parameters(), strict=True):
             assert torch.allclose(p, q - 0.1 * q.grad, rtol=0, atol=1e-7)
+
+
+@pytest.mark.parametrize(("minibatch_size", "updates"), [(1, 3), (2, 2), (3, 1), (4, 1), (7, 1)])
+def test_a_batch_is_split_into_about_n_over_m_minibatches(minibatch_size, updates):
+    net = ActorCritic(4, 2, hidden=8)
+    state = ActorCriticState(net=net, optimizer=torch.optim.SGD(net.parameters(), lr=0.1),
+                             generator=torch.Generator().manual_seed(2),
+                             env=Replay(two_episodes()[0]))  # a batch of 3 samples
+    steps = []
+    state.optimizer.register_step_post_hook(lambda *_: steps.append(1))
+    ppo_step(PPOConfig(seed=0, rollout_steps=3, epochs=2, minibatch_size=minibatch_size))(state)
+    assert len(steps) == 2 * updates
 
 
 def test_reusing_the_batch_moves_the_learner_further_than_one_pass():

@@ -69,7 +69,10 @@ class PPOConfig:
     epochs: int = 10
     """Passes over each batch, :math:`K` (>= 1)."""
     minibatch_size: int = 64
-    """Samples per update (>= 1)."""
+    r"""Samples per update, about (>= 1): a batch of :math:`N` samples is split into
+    :math:`\max(1, \mathrm{round}(N / M))` near-equal minibatches (:math:`M` this size), as
+    whole episodes make :math:`N` overshoot ``rollout_steps`` (a fixed size would leave a
+    small remainder minibatch, an extra update, in every pass)."""
     gamma: float = 0.99
     r""":math:`\gamma` in [0, 1]."""
     lam: float = 0.95
@@ -148,10 +151,11 @@ def ppo_step(config: PPOConfig) -> Step:
         with torch.no_grad():
             log_p_old = F.log_softmax(s.net.logits(obs), -1)  # (N, actions)
         advantages, targets = gae_targets(s.net, episodes, config.gamma, config.lam)
-        # 3. K epochs over the batch in shuffled minibatches
+        # 3. K epochs over the batch in shuffled, near-equal minibatches
+        M = config.minibatch_size
+        minibatches = max(1, (len(obs) + M // 2) // M)  # round(N / M), at least 1
         for _ in range(config.epochs):
-            for i in torch.randperm(len(obs), generator=s.generator).split(
-                    config.minibatch_size):
+            for i in torch.randperm(len(obs), generator=s.generator).tensor_split(minibatches):
                 logits, values = s.net(obs[i])
                 log_p = F.log_softmax(logits, -1)
                 ratio = importance_weights(log_p.gather(1, actions[i]).squeeze(1),
