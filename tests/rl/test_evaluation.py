@@ -1,5 +1,6 @@
-"""Evaluation over fresh episodes: the greedy and the sampled policy by hand, the cap on an
-episode's length, and the same starts for the same seed."""
+"""Evaluation over fresh episodes: the greedy, sampled and deterministic policies by hand,
+the cap on an episode's length, the same starts for the same seed, and every environment the
+lecture uses installed and repeatable."""
 
 import numpy as np
 import pytest
@@ -7,7 +8,7 @@ import torch
 from torch import nn
 
 from mllab.config import ConfigError
-from mllab.rl import evaluate, greedy, sampled
+from mllab.rl import deterministic, evaluate, greedy, sampled
 
 
 class Corridor:
@@ -59,3 +60,25 @@ def test_the_same_seed_gives_the_same_starts():
 def test_bad_episodes_names_the_range():
     with pytest.raises(ConfigError, match="episodes must be an integer >= 1"):
         evaluate(greedy(_net([1.0, 0.0])), Corridor(), seed=0, episodes=0)
+
+
+def test_a_deterministic_policy_gives_its_actions_as_numpy():
+    actor = nn.Linear(3, 2)
+    obs = torch.randn(3)
+    assert np.array_equal(deterministic(actor)(obs), actor(obs).detach().numpy())
+
+
+@pytest.mark.parametrize("name", ["CartPole-v1", "Acrobot-v1", "LunarLander-v3",
+                                  "CliffWalking-v1", "FrozenLake-v1", "Pendulum-v1"])
+def test_every_environment_of_the_lecture_is_installed_and_repeatable(name):
+    import gymnasium as gym
+
+    env = gym.make(name)
+
+    def random_policy(seed):
+        env.action_space.seed(seed)
+        return lambda obs: env.action_space.sample()
+
+    first = evaluate(random_policy(0), env, seed=3, episodes=3, max_steps=50)
+    again = evaluate(random_policy(0), env, seed=3, episodes=3, max_steps=50)
+    assert torch.equal(first, again)
